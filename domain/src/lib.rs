@@ -1,0 +1,16 @@
+//! Bedside's shared record model.
+//!
+//! Everything here is used by both the server and the tablet app (compiled to wasm), so
+//! this crate does no IO and depends on no runtime, web or database crate. Its serialised
+//! types are the wire contract and the tablets' stored format: see [`record`] for the rules
+//! on changing them.
+
+pub mod api;
+pub mod dates;
+pub mod ids;
+pub mod nhs_number;
+pub mod record;
+pub mod summary;
+
+pub use ids::{EntryId, HomeId, PersonId, ResidencyId, StaffId};
+pub use nhs_number::{NhsNumber, NhsNumberError};
