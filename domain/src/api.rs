@@ -153,6 +153,8 @@ pub enum ErrorCode {
     Forbidden,
     /// No such thing in this home (also for things that exist in another home).
     NotFound,
+    /// The change clashes with what is stored (a taken username, say).
+    Conflict,
     /// The body is larger than the server accepts.
     PayloadTooLarge,
     /// The body is not JSON.

@@ -220,7 +220,11 @@ mod tests {
                 .chain(std::iter::once(&last))
                 .map(|d| char::from(b'0' + d))
                 .collect();
-            assert_eq!(NhsNumber::parse(&s), Err(NhsNumberError::CheckDigitTen), "{s}");
+            assert_eq!(
+                NhsNumber::parse(&s),
+                Err(NhsNumberError::CheckDigitTen),
+                "{s}"
+            );
         }
     }
 
@@ -239,7 +243,13 @@ mod tests {
 
     #[test]
     fn refuses_non_digits() {
-        for s in ["943476591X", "94347-65919", "+943476591", "９４３４７６５９１９", "943.476.5919"] {
+        for s in [
+            "943476591X",
+            "94347-65919",
+            "+943476591",
+            "９４３４７６５９１９",
+            "943.476.5919",
+        ] {
             assert_eq!(NhsNumber::parse(s), Err(NhsNumberError::NotDigits), "{s}");
         }
     }
@@ -252,7 +262,12 @@ mod tests {
         );
         // Surrounding white space, as pasted from a letter, is forgiven.
         assert!(NhsNumber::parse("  943 476 5919\n").is_ok());
-        for s in ["9434 765 919", "943  476 5919", "94 34 76 59 19", "943\t476\t5919"] {
+        for s in [
+            "9434 765 919",
+            "943  476 5919",
+            "94 34 76 59 19",
+            "943\t476\t5919",
+        ] {
             assert_eq!(NhsNumber::parse(s), Err(NhsNumberError::NotDigits), "{s}");
         }
     }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::record::{
     AboutMeTopic, AdvanceCareForm, ClinicalStatus, Concept, CprDecision, DocumentType, Entry,
-    EntryBody, LabValue, MedicationStatus, Resident, ResidencyStatus, StayStatus,
+    EntryBody, LabValue, MedicationStatus, ResidencyStatus, Resident, StayStatus,
 };
 
 /// Current entries only, newest first by when they were written.
@@ -21,7 +21,7 @@ fn current(entries: &[Entry]) -> impl Iterator<Item = &Entry> {
 }
 
 fn newest_first(list: &mut [&Entry]) {
-    list.sort_by(|a, b| b.provenance.authored_at.cmp(&a.provenance.authored_at));
+    list.sort_by_key(|e| std::cmp::Reverse(e.provenance.authored_at));
 }
 
 /// Allergies as the banner must show them.
@@ -308,7 +308,7 @@ pub fn medication_lines(entries: &[Entry]) -> Vec<MedicationLine<'_>> {
                 ..
             } => {
                 let mut s = supplies.remove(&key).unwrap_or_default();
-                s.sort_by(|a, b| b.dispensed_on.cmp(&a.dispensed_on));
+                s.sort_by_key(|x| std::cmp::Reverse(x.dispensed_on));
                 Some(MedicationLine {
                     medicine,
                     order,
@@ -324,7 +324,12 @@ pub fn medication_lines(entries: &[Entry]) -> Vec<MedicationLine<'_>> {
     lines.sort_by(|a, b| {
         (a.status != MedicationStatus::Active)
             .cmp(&(b.status != MedicationStatus::Active))
-            .then_with(|| a.medicine.text.to_lowercase().cmp(&b.medicine.text.to_lowercase()))
+            .then_with(|| {
+                a.medicine
+                    .text
+                    .to_lowercase()
+                    .cmp(&b.medicine.text.to_lowercase())
+            })
     });
     lines
 }
@@ -353,7 +358,7 @@ pub fn documents(entries: &[Entry], doc_type: Option<DocumentType>) -> Vec<&Entr
             _ => None,
         })
         .collect();
-    list.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    list.sort_by_key(|x| std::cmp::Reverse((x.0, x.1)));
     list.into_iter().map(|(_, _, e)| e).collect()
 }
 
@@ -440,9 +445,10 @@ pub fn care_plan(entries: &[Entry]) -> Vec<&Entry> {
         .filter(|e| matches!(e.body, EntryBody::CarePlanSection { .. }))
         .collect();
     list.sort_by(|a, b| match (&a.body, &b.body) {
-        (EntryBody::CarePlanSection { area: x, .. }, EntryBody::CarePlanSection { area: y, .. }) => {
-            x.cmp(y)
-        }
+        (
+            EntryBody::CarePlanSection { area: x, .. },
+            EntryBody::CarePlanSection { area: y, .. },
+        ) => x.cmp(y),
         _ => std::cmp::Ordering::Equal,
     });
     list
@@ -455,7 +461,9 @@ pub fn about_me(entries: &[Entry]) -> Vec<(AboutMeTopic, &Entry)> {
         .iter()
         .filter_map(|topic| {
             current(entries)
-                .filter(|e| matches!(&e.body, EntryBody::AboutMeSection { topic: t, .. } if t == topic))
+                .filter(
+                    |e| matches!(&e.body, EntryBody::AboutMeSection { topic: t, .. } if t == topic),
+                )
                 .max_by_key(|e| e.provenance.authored_at)
                 .map(|e| (*topic, e))
         })
@@ -664,7 +672,7 @@ mod tests {
 
     #[test]
     fn medication_lines_join_orders_and_supplies() {
-        let code = |t: &str| Concept::coded(t, DMD, "3") ;
+        let code = |t: &str| Concept::coded(t, DMD, "3");
         let order = |n, on: NaiveDate, status| {
             entry(
                 n,
@@ -749,7 +757,10 @@ mod tests {
         let lines = recent_labs(&entries);
         assert_eq!(lines.len(), 1);
         assert_eq!(lab_point(lines[0].latest).map(|p| p.1), Some(64.0));
-        assert_eq!(lines[0].previous.and_then(lab_point).map(|p| p.1), Some(61.0));
+        assert_eq!(
+            lines[0].previous.and_then(lab_point).map(|p| p.1),
+            Some(61.0)
+        );
         assert_eq!(lines[0].count, 3);
         let series: Vec<f64> = lab_series(&entries, &entries[0].body_test_key())
             .into_iter()

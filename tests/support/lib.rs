@@ -1,1 +1,130 @@
+//! Helpers for the black-box tests: the real server on a random loopback port with a fresh
+//! SQLite file, and a typed client for its API.
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use bedside_backend::state::{AppState, Settings};
+use bedside_backend::store::sqlite::SqliteStore;
+use bedside_backend::{admin, startup};
+use bedside_domain::api::{LoginRequest, LoginResponse, Role};
+use bedside_domain::{HomeId, StaffId};
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "test-password-1";
+
+/// A running server. Dropping it stops the server and deletes its database.
+pub struct TestApp {
+    pub base: String,
+    pub store: SqliteStore,
+    pub client: reqwest::Client,
+    pub db_path: PathBuf,
+    stop: Option<oneshot::Sender<()>>,
+    _dir: tempfile::TempDir,
+}
+
+/// How to start a test server.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub settings: Settings,
+    /// A directory of built assets to serve; an empty temporary one when `None`.
+    pub assets: Option<PathBuf>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+pub async fn spawn_with(options: Options) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_path = dir.path().join("bedside.db");
+    let store = SqliteStore::open(&db_path).await.expect("open database");
+    let assets = match options.assets {
+        Some(a) => a,
+        None => {
+            let a = dir.path().join("assets");
+            std::fs::create_dir_all(&a).expect("assets dir");
+            a
+        }
+    };
+    let state = AppState::new(Arc::new(store.clone()), options.settings);
+    let app = startup::build_app(state, &assets);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind a loopback port");
+    let addr = listener.local_addr().expect("local addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _ = startup::serve(listener, app, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        store,
+        client: reqwest::Client::builder().build().expect("http client"),
+        db_path,
+        stop: Some(stop),
+        _dir: dir,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn add_home(&self, name: &str) -> HomeId {
+        admin::add_home(&self.store, name).await.expect("add home")
+    }
+
+    pub async fn add_staff(&self, home: HomeId, username: &str, role: Role) -> StaffId {
+        admin::add_staff(&self.store, home, username, role, PASSWORD)
+            .await
+            .expect("add staff")
+    }
+
+    pub async fn login_raw(&self, username: &str, password: &str) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&LoginRequest {
+                username: username.into(),
+                password: password.into(),
+            })
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in and returns the bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        let res = self.login_raw(username, PASSWORD).await;
+        assert_eq!(res.status(), 200, "sign-in as {username}");
+        res.json::<LoginResponse>().await.expect("login body").token
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// The workspace root (for finding `dist/` and fixtures).
+pub fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives in the workspace")
+}

@@ -1,0 +1,274 @@
+//! The app API under `/api/v1`, and `/healthz`. Each handler carries its OpenAPI
+//! description, and the router is built from the same list, so the document cannot
+//! name a route that does not exist or miss one that does.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use bedside_domain::PersonId;
+use bedside_domain::api::{
+    ApiError, DatabaseHealth, Health, HomeRecords, LoginRequest, LoginResponse, ResidentRecord,
+    StaffInfo,
+};
+use bedside_domain::record::Resident;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{self, CurrentStaff};
+use crate::error::AppError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Bedside app API",
+        description = "The API the Bedside tablet app uses. Every route that returns record \
+                       data is scoped to the signed-in member of staff's home; an id from \
+                       another home answers 404. Errors have the `ApiError` body.",
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness and database status"),
+        (name = "auth", description = "Staff sign-in"),
+        (name = "records", description = "Residents and their records, scoped to the caller's home"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document, from one list.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(list_residents))
+        .routes(routes!(get_resident))
+        .routes(routes!(home_records))
+}
+
+/// Whether the server and its database are answering.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "health",
+    responses(
+        (status = 200, description = "Serving", body = Health),
+        (status = 503, description = "The database does not answer", body = Health),
+    )
+)]
+async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
+    let version = env!("CARGO_PKG_VERSION").to_owned();
+    match state.store.status().await {
+        Ok(db) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok".into(),
+                version,
+                database: DatabaseHealth {
+                    backend: db.backend.into(),
+                    status: "ok".into(),
+                    schema_version: db.schema_version,
+                },
+            }),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unavailable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "degraded".into(),
+                    version,
+                    database: DatabaseHealth {
+                        backend: "unknown".into(),
+                        status: "unavailable".into(),
+                        schema_version: None,
+                    },
+                }),
+            )
+        }
+    }
+}
+
+const MAX_USERNAME: usize = 64;
+const MAX_PASSWORD: usize = 1024;
+
+/// Sign in with a username and password; answers a short-lived bearer token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 400, description = "Malformed body", body = ApiError),
+        (status = 401, description = "Wrong username or password", body = ApiError),
+    )
+)]
+async fn login(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> Result<Json<LoginResponse>, AppError> {
+    let username = req.username.trim().to_owned();
+    if username.is_empty() || req.password.is_empty() {
+        return Err(AppError::BadRequest(
+            "Enter your username and password.".into(),
+        ));
+    }
+    if username.len() > MAX_USERNAME || req.password.len() > MAX_PASSWORD {
+        return Err(AppError::InvalidCredentials);
+    }
+    let staff = state
+        .store
+        .staff_by_username(&username)
+        .await?
+        .filter(|s| s.active);
+    let stored = staff
+        .as_ref()
+        .map(|s| s.password_hash.clone())
+        .unwrap_or_else(|| auth::decoy_hash().to_owned());
+    let password = req.password;
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let staff = match (matches, staff) {
+        (true, Some(staff)) => staff,
+        _ => {
+            tracing::info!(username = ?username, "sign-in refused");
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+    let token = auth::new_token().map_err(AppError::Internal)?;
+    let now = state.now();
+    let expires_at = now + state.settings.token_ttl;
+    state
+        .store
+        .create_session(&auth::token_hash(&token), staff.id, now, expires_at)
+        .await?;
+    tracing::info!(staff = %staff.id, "signed in");
+    Ok(Json(LoginResponse {
+        token,
+        expires_at,
+        staff: StaffInfo {
+            id: staff.id,
+            username: staff.username,
+            role: staff.role,
+            home: staff.home,
+        },
+    }))
+}
+
+/// End this session: the token stops working at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "No valid session", body = ApiError),
+    )
+)]
+async fn logout(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+) -> Result<StatusCode, AppError> {
+    state.store.delete_session(&staff.token_hash).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The current residents of the caller's home, by room.
+#[utoipa::path(
+    get,
+    path = "/api/v1/residents",
+    tag = "records",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The home's residents", body = Vec<Resident>),
+        (status = 401, description = "No valid session", body = ApiError),
+    )
+)]
+async fn list_residents(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+) -> Result<Json<Vec<Resident>>, AppError> {
+    Ok(Json(state.store.residents(staff.home.id).await?))
+}
+
+fn parse_person_id(id: &str) -> Result<PersonId, AppError> {
+    PersonId::parse(id).map_err(|_| AppError::BadRequest(format!("{id:?} is not a resident id")))
+}
+
+/// One resident of the caller's home and every current entry of their record.
+#[utoipa::path(
+    get,
+    path = "/api/v1/residents/{id}",
+    tag = "records",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The resident's person id (UUID)")),
+    responses(
+        (status = 200, description = "The resident's record", body = ResidentRecord),
+        (status = 400, description = "Not an id", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 404, description = "Not a resident of the caller's home", body = ApiError),
+    )
+)]
+async fn get_resident(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    Path(id): Path<String>,
+) -> Result<Json<ResidentRecord>, AppError> {
+    let person = parse_person_id(&id)?;
+    let resident = state
+        .store
+        .resident(staff.home.id, person)
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no such resident in your home.".into()))?;
+    let entries = state.store.resident_entries(staff.home.id, person).await?;
+    Ok(Json(ResidentRecord { resident, entries }))
+}
+
+/// Everything the caller's home may see, in one download: the tablet's first fill.
+#[utoipa::path(
+    get,
+    path = "/api/v1/records",
+    tag = "records",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The home's residents and their current entries", body = HomeRecords),
+        (status = 401, description = "No valid session", body = ApiError),
+    )
+)]
+async fn home_records(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+) -> Result<Json<HomeRecords>, AppError> {
+    let as_of = state.now();
+    let (residents, entries) = state.store.home_records(staff.home.id).await?;
+    Ok(Json(HomeRecords {
+        home: staff.home,
+        as_of,
+        residents,
+        entries,
+    }))
+}

@@ -1,0 +1,5 @@
+//! HTTP routes. `api` is the app API (documented in OpenAPI); `assets` serves the built
+//! tablet app.
+
+pub mod api;
+pub mod assets;

@@ -1,0 +1,87 @@
+//! Building the application (one function, used by `main` and by the tests) and serving it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::IntoResponse;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::error::AppError;
+use crate::routes;
+use crate::state::AppState;
+
+/// What the app may load, and from where. `wasm-unsafe-eval` lets the page compile its
+/// own WebAssembly; nothing inline, nothing from elsewhere.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; \
+     manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// The whole application: the app API with its OpenAPI document, and the built app.
+pub fn build_app(state: AppState, assets: &Path) -> Router {
+    let (api, openapi) = routes::api::router().split_for_parts();
+    let openapi_json = serde_json::to_value(&openapi).unwrap_or_default();
+    let api = api
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || async move { axum::Json(openapi_json) }),
+        )
+        // An unknown API path answers in the API's error shape, not with the app's HTML.
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .with_state(state);
+
+    let headers = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ));
+
+    api.merge(routes::assets::router(assets))
+        .layer(headers)
+        // Quality 4: brotli's default (11) costs far too much CPU for large JSON
+        // responses; the static files are precompressed at build time at the best level.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
+        }))
+}
+
+async fn api_not_found() -> AppError {
+    AppError::NotFound("There is no such API route.".into())
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

@@ -1,0 +1,625 @@
+//! The SQLite store: one file, WAL, and `synchronous=FULL` so that a write the server has
+//! acknowledged survives a power cut.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bedside_domain::api::{HomeInfo, Role};
+use bedside_domain::record::{
+    Entry, EntryBody, EntryStatus, PersonName, Provenance, ResidencyStatus, Resident, Sex,
+};
+use bedside_domain::{EntryId, HomeId, NhsNumber, PersonId, ResidencyId, StaffId};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, SqlSafeStr};
+use uuid::Uuid;
+
+use super::{
+    DatabaseStatus, NewEntry, NewPerson, SessionRecord, StaffRecord, Store, StoreError, StoreResult,
+};
+
+/// The schema, in order. Migrations are add-only: a released file never changes (sqlx
+/// refuses to start on a changed checksum), a change is a new file.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "core",
+    include_str!("../../migrations/sqlite/0001_core.sql"),
+)];
+
+fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|(version, description, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
+
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        migrator().run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+/// Times are stored as fixed-width UTC text so that text order is time order.
+pub(crate) fn time_text(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn date_text(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_time(s: &str) -> StoreResult<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt(format!("time {s:?}: {e}")))
+}
+
+fn parse_date(s: &str) -> StoreResult<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|e| StoreError::Corrupt(format!("date {s:?}: {e}")))
+}
+
+fn parse_uuid(s: &str) -> StoreResult<Uuid> {
+    Uuid::parse_str(s).map_err(|e| StoreError::Corrupt(format!("id {s:?}: {e}")))
+}
+
+fn parse_role(s: &str) -> StoreResult<Role> {
+    Role::parse(s).ok_or_else(|| StoreError::Corrupt(format!("role {s:?}")))
+}
+
+fn sex_text(s: Sex) -> &'static str {
+    match s {
+        Sex::Female => "female",
+        Sex::Male => "male",
+        Sex::Other => "other",
+        Sex::Unknown => "unknown",
+    }
+}
+
+fn parse_sex(s: &str) -> StoreResult<Sex> {
+    Ok(match s {
+        "female" => Sex::Female,
+        "male" => Sex::Male,
+        "other" => Sex::Other,
+        "unknown" => Sex::Unknown,
+        other => return Err(StoreError::Corrupt(format!("sex {other:?}"))),
+    })
+}
+
+fn parse_entry_status(s: &str) -> StoreResult<EntryStatus> {
+    Ok(match s {
+        "current" => EntryStatus::Current,
+        "entered_in_error" => EntryStatus::EnteredInError,
+        other => return Err(StoreError::Corrupt(format!("entry status {other:?}"))),
+    })
+}
+
+/// A unique-constraint failure becomes a conflict with a message people can read.
+fn unique_violation(e: sqlx::Error, message: impl Into<String>) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StoreError::Conflict(message.into())
+        }
+        _ => StoreError::Database(e),
+    }
+}
+
+const RESIDENT_COLUMNS: &str = "p.id, p.nhs_number, p.given, p.family, p.preferred, p.birth_date, \
+     p.sex, p.gp_practice, r.home_id, r.room, r.admitted_on, r.status";
+
+fn resident_from_row(row: &SqliteRow) -> StoreResult<Resident> {
+    let nhs: String = row.try_get("nhs_number")?;
+    let status: String = row.try_get("status")?;
+    Ok(Resident {
+        id: PersonId(parse_uuid(row.try_get("id")?)?),
+        home_id: HomeId(parse_uuid(row.try_get("home_id")?)?),
+        nhs_number: NhsNumber::parse(&nhs)
+            .map_err(|e| StoreError::Corrupt(format!("NHS number: {e}")))?,
+        name: PersonName {
+            given: row.try_get("given")?,
+            family: row.try_get("family")?,
+            preferred: row.try_get("preferred")?,
+        },
+        birth_date: parse_date(row.try_get("birth_date")?)?,
+        sex: parse_sex(row.try_get("sex")?)?,
+        gp_practice: row.try_get("gp_practice")?,
+        room: row.try_get("room")?,
+        admitted_on: parse_date(row.try_get("admitted_on")?)?,
+        status: ResidencyStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("residency status {status:?}")))?,
+    })
+}
+
+const ENTRY_COLUMNS: &str = "e.id, e.person_id, e.version, e.status, e.organisation, e.ods_code, \
+     e.source_system, e.source_id, e.author, e.authored_at, e.received_at, e.body";
+
+fn entry_from_row(row: &SqliteRow) -> StoreResult<Entry> {
+    let body: String = row.try_get("body")?;
+    let version: i64 = row.try_get("version")?;
+    Ok(Entry {
+        id: EntryId(parse_uuid(row.try_get("id")?)?),
+        person_id: PersonId(parse_uuid(row.try_get("person_id")?)?),
+        version: u32::try_from(version)
+            .map_err(|_| StoreError::Corrupt(format!("entry version {version}")))?,
+        status: parse_entry_status(row.try_get("status")?)?,
+        provenance: Provenance {
+            organisation: row.try_get("organisation")?,
+            ods_code: row.try_get("ods_code")?,
+            system: row.try_get("source_system")?,
+            source_id: row.try_get("source_id")?,
+            author: row.try_get("author")?,
+            authored_at: parse_time(row.try_get("authored_at")?)?,
+            received_at: parse_time(row.try_get("received_at")?)?,
+        },
+        body: serde_json::from_str::<EntryBody>(&body)
+            .map_err(|e| StoreError::Corrupt(format!("entry body: {e}")))?,
+    })
+}
+
+/// Rooms sort as people expect: "2" before "10", "G1" before "G2".
+pub(crate) fn sort_by_room(residents: &mut [Resident]) {
+    residents.sort_by_cached_key(|r| natural_key(&r.room));
+}
+
+fn natural_key(room: &str) -> Vec<(String, u64)> {
+    let mut parts = Vec::new();
+    let mut text = String::new();
+    let mut digits = String::new();
+    for c in room.trim().chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            if !digits.is_empty() {
+                parts.push((
+                    std::mem::take(&mut text),
+                    digits.parse().unwrap_or(u64::MAX),
+                ));
+                digits.clear();
+            }
+            text.extend(c.to_lowercase());
+        }
+    }
+    parts.push((text, digits.parse().unwrap_or(0)));
+    parts
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn status(&self) -> StoreResult<DatabaseStatus> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(DatabaseStatus {
+            backend: "sqlite",
+            schema_version: version,
+        })
+    }
+
+    async fn is_empty(&self) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM homes")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n == 0)
+    }
+
+    async fn create_home(&self, name: &str, now: DateTime<Utc>) -> StoreResult<HomeId> {
+        let id = HomeId(Uuid::now_v7());
+        sqlx::query("INSERT INTO homes (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind(id.to_string())
+            .bind(name)
+            .bind(time_text(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
+    async fn home(&self, id: HomeId) -> StoreResult<Option<HomeInfo>> {
+        let row = sqlx::query("SELECT id, name FROM homes WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(HomeInfo {
+                id: HomeId(parse_uuid(r.try_get("id")?)?),
+                name: r.try_get("name")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_staff(
+        &self,
+        home: HomeId,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        now: DateTime<Utc>,
+    ) -> StoreResult<StaffId> {
+        let id = StaffId(Uuid::now_v7());
+        sqlx::query(
+            "INSERT INTO staff (id, home_id, username, password_hash, role, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6)",
+        )
+        .bind(id.to_string())
+        .bind(home.to_string())
+        .bind(username.to_lowercase())
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(time_text(now))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound(format!("there is no home {home}"))
+            }
+            _ => unique_violation(e, format!("the username {username:?} is taken")),
+        })?;
+        Ok(id)
+    }
+
+    async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>> {
+        let row = sqlx::query(
+            "SELECT s.id, s.username, s.password_hash, s.role, s.active, h.id AS home_id, \
+             h.name AS home_name FROM staff s JOIN homes h ON h.id = s.home_id \
+             WHERE s.username = $1",
+        )
+        .bind(username.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let active: i64 = r.try_get("active")?;
+            Ok(StaffRecord {
+                id: StaffId(parse_uuid(r.try_get("id")?)?),
+                home: HomeInfo {
+                    id: HomeId(parse_uuid(r.try_get("home_id")?)?),
+                    name: r.try_get("home_name")?,
+                },
+                username: r.try_get("username")?,
+                password_hash: r.try_get("password_hash")?,
+                role: parse_role(r.try_get("role")?)?,
+                active: active != 0,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        staff: StaffId,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        // Expired sessions are swept as new ones are made, so the table stays small
+        // without a background job.
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(time_text(now))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, staff_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(staff.to_string())
+        .bind(time_text(now))
+        .bind(time_text(expires_at))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRecord>> {
+        let row = sqlx::query(
+            "SELECT s.id, s.username, s.role, h.id AS home_id, h.name AS home_name, \
+             x.expires_at FROM sessions x JOIN staff s ON s.id = x.staff_id \
+             JOIN homes h ON h.id = s.home_id \
+             WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active = 1",
+        )
+        .bind(token_hash)
+        .bind(time_text(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                staff_id: StaffId(parse_uuid(r.try_get("id")?)?),
+                username: r.try_get("username")?,
+                role: parse_role(r.try_get("role")?)?,
+                home: HomeInfo {
+                    id: HomeId(parse_uuid(r.try_get("home_id")?)?),
+                    name: r.try_get("home_name")?,
+                },
+                expires_at: parse_time(r.try_get("expires_at")?)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn upsert_person(&self, person: &NewPerson, now: DateTime<Utc>) -> StoreResult<PersonId> {
+        let id: String = sqlx::query_scalar(
+            "INSERT INTO persons (id, nhs_number, given, family, preferred, birth_date, sex, \
+             gp_practice, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+             ON CONFLICT (nhs_number) DO UPDATE SET given = excluded.given, \
+             family = excluded.family, preferred = excluded.preferred, \
+             birth_date = excluded.birth_date, sex = excluded.sex, \
+             gp_practice = excluded.gp_practice, updated_at = excluded.updated_at \
+             RETURNING id",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(person.nhs_number.digits())
+        .bind(&person.name.given)
+        .bind(&person.name.family)
+        .bind(&person.name.preferred)
+        .bind(date_text(person.birth_date))
+        .bind(sex_text(person.sex))
+        .bind(&person.gp_practice)
+        .bind(time_text(now))
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(PersonId(parse_uuid(&id)?))
+    }
+
+    async fn person_by_nhs(&self, nhs: NhsNumber) -> StoreResult<Option<PersonId>> {
+        let id: Option<String> = sqlx::query_scalar("SELECT id FROM persons WHERE nhs_number = $1")
+            .bind(nhs.digits())
+            .fetch_optional(&self.pool)
+            .await?;
+        id.map(|s| parse_uuid(&s).map(PersonId)).transpose()
+    }
+
+    async fn admit(
+        &self,
+        home: HomeId,
+        person: PersonId,
+        room: &str,
+        admitted_on: NaiveDate,
+        status: ResidencyStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ResidencyId> {
+        let id = ResidencyId(Uuid::now_v7());
+        sqlx::query(
+            "INSERT INTO residencies (id, person_id, home_id, room, admitted_on, status, \
+             ended_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $7)",
+        )
+        .bind(id.to_string())
+        .bind(person.to_string())
+        .bind(home.to_string())
+        .bind(room)
+        .bind(date_text(admitted_on))
+        .bind(status.as_str())
+        .bind(time_text(now))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                StoreError::NotFound("there is no such home or person".into())
+            }
+            _ => unique_violation(
+                e,
+                "this person already lives in a home: record that they left first",
+            ),
+        })?;
+        Ok(id)
+    }
+
+    async fn end_residency(
+        &self,
+        person: PersonId,
+        status: ResidencyStatus,
+        ended_on: NaiveDate,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ResidencyId> {
+        let id: Option<String> = sqlx::query_scalar(
+            "UPDATE residencies SET status = $1, ended_on = $2, updated_at = $3 \
+             WHERE person_id = $4 AND ended_on IS NULL RETURNING id",
+        )
+        .bind(status.as_str())
+        .bind(date_text(ended_on))
+        .bind(time_text(now))
+        .bind(person.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        match id {
+            Some(id) => Ok(ResidencyId(parse_uuid(&id)?)),
+            None => Err(StoreError::NotFound(
+                "this person does not live in any home".into(),
+            )),
+        }
+    }
+
+    async fn add_entries(
+        &self,
+        person: PersonId,
+        entries: &[NewEntry],
+    ) -> StoreResult<Vec<EntryId>> {
+        let mut tx = self.pool.begin().await?;
+        let mut ids = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let id = EntryId(Uuid::now_v7());
+            let body = serde_json::to_string(&entry.body)
+                .map_err(|e| StoreError::Corrupt(format!("entry body: {e}")))?;
+            let p = &entry.provenance;
+            sqlx::query(
+                "INSERT INTO entries (id, person_id, kind, version, status, organisation, \
+                 ods_code, source_system, source_id, author, authored_at, received_at, body) \
+                 VALUES ($1, $2, $3, 1, 'current', $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(id.to_string())
+            .bind(person.to_string())
+            .bind(entry.body.kind().as_str())
+            .bind(&p.organisation)
+            .bind(&p.ods_code)
+            .bind(&p.system)
+            .bind(&p.source_id)
+            .bind(&p.author)
+            .bind(time_text(p.authored_at))
+            .bind(time_text(p.received_at))
+            .bind(body)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    StoreError::NotFound(format!("there is no person {person}"))
+                }
+                _ => StoreError::Database(e),
+            })?;
+            ids.push(id);
+        }
+        tx.commit().await?;
+        Ok(ids)
+    }
+
+    async fn residents(&self, home: HomeId) -> StoreResult<Vec<Resident>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residencies r JOIN persons p ON p.id = r.person_id \
+             WHERE r.home_id = $1 AND r.ended_on IS NULL"
+        )))
+        .bind(home.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut list = rows
+            .iter()
+            .map(resident_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        sort_by_room(&mut list);
+        Ok(list)
+    }
+
+    async fn resident(&self, home: HomeId, person: PersonId) -> StoreResult<Option<Resident>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residencies r JOIN persons p ON p.id = r.person_id \
+             WHERE r.home_id = $1 AND r.person_id = $2 AND r.ended_on IS NULL"
+        )))
+        .bind(home.to_string())
+        .bind(person.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(resident_from_row).transpose()
+    }
+
+    async fn resident_entries(&self, home: HomeId, person: PersonId) -> StoreResult<Vec<Entry>> {
+        // The join on a current residency in this home is the scope check: a person who is
+        // not a resident here has no entries as far as this home can tell.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries e \
+             JOIN residencies r ON r.person_id = e.person_id \
+             WHERE r.home_id = $1 AND r.ended_on IS NULL AND e.person_id = $2 \
+             AND e.status = 'current' ORDER BY e.authored_at DESC, e.id"
+        )))
+        .bind(home.to_string())
+        .bind(person.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    async fn home_records(&self, home: HomeId) -> StoreResult<(Vec<Resident>, Vec<Entry>)> {
+        // One read transaction: WAL gives it a single snapshot, so the residents and the
+        // entries agree even while writes go on.
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residencies r JOIN persons p ON p.id = r.person_id \
+             WHERE r.home_id = $1 AND r.ended_on IS NULL"
+        )))
+        .bind(home.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut residents = rows
+            .iter()
+            .map(resident_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        sort_by_room(&mut residents);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries e \
+             JOIN residencies r ON r.person_id = e.person_id \
+             WHERE r.home_id = $1 AND r.ended_on IS NULL AND e.status = 'current' \
+             ORDER BY e.person_id, e.authored_at DESC, e.id"
+        )))
+        .bind(home.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let entries = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok((residents, entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rooms_sort_naturally() {
+        let rooms = ["10", "2", "G2", "1", "G10", "12A", "12", "g1"];
+        let mut keys: Vec<&str> = rooms.to_vec();
+        keys.sort_by_key(|r| natural_key(r));
+        assert_eq!(keys, vec!["1", "2", "10", "12", "12A", "g1", "G2", "G10"]);
+    }
+
+    #[test]
+    fn times_sort_as_text() {
+        let a = DateTime::parse_from_rfc3339("2026-01-01T09:00:00Z")
+            .expect("valid")
+            .with_timezone(&Utc);
+        let b = a + chrono::Duration::microseconds(1);
+        assert!(time_text(a) < time_text(b));
+        assert_eq!(time_text(a).len(), time_text(b).len());
+        assert_eq!(parse_time(&time_text(b)).ok(), Some(b));
+    }
+}
