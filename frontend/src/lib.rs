@@ -1,1 +1,41 @@
+//! Bedside's tablet app: a Yew single-page app that shows a care home's records from the
+//! tablet's own IndexedDB copy, and signs in and downloads to fill that copy.
+//!
+//! Code map: [`app`] (routes and layout), [`pages`] (one module a screen),
+//! [`components`] (pieces pages share), [`hooks`], [`state`] (the app state, its actions and the
+//! flows that change it), [`services`] (IndexedDB and the server API), [`present`]
+//! (words and order for what pages show), [`clock`] (the tablet's date and time).
 
+pub mod app;
+pub mod clock;
+pub mod components;
+pub mod hooks;
+pub mod pages;
+pub mod present;
+pub mod services;
+pub mod state;
+
+/// Starts the app when the wasm module is loaded by `boot.js`. Left out of the unit-test
+/// build, whose page must not run the app.
+#[cfg(not(test))]
+mod entry {
+    use wasm_bindgen::prelude::*;
+
+    /// The element the app renders into; see `public/index.html`.
+    const ROOT_ID: &str = "app";
+
+    /// A page without the root element (such as the wasm test runner's) gets nothing
+    /// rendered.
+    #[wasm_bindgen(start)]
+    pub fn start() {
+        let root = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(ROOT_ID));
+        if let Some(root) = root {
+            yew::Renderer::<crate::app::App>::with_root(root).render();
+        }
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

@@ -1,0 +1,90 @@
+//! The app's routes and the frame around every page.
+//!
+//! Routes: `/` (the resident list, or sign-in), `/residents/:id` (a resident's summary);
+//! anything else is a readable "not found" page. The server answers every app route
+//! with `index.html`, so a reload or a bookmark on any route works.
+
+use yew::prelude::*;
+use yew_router::prelude::*;
+
+use crate::components::header::AppHeader;
+use crate::components::notice::NoticeBar;
+use crate::pages::not_found::NotFoundPage;
+use crate::pages::resident_list::ResidentListPage;
+use crate::pages::resident_summary::ResidentSummaryPage;
+use crate::pages::sign_in::SignInPage;
+use crate::state::{AppProvider, Phase, use_app};
+
+#[derive(Debug, Clone, PartialEq, Routable)]
+pub enum Route {
+    #[at("/")]
+    Home,
+    #[at("/residents/:id")]
+    Resident { id: String },
+    #[not_found]
+    #[at("/not-found")]
+    NotFound,
+}
+
+#[component]
+pub fn App() -> Html {
+    html! {
+        <AppProvider>
+            <BrowserRouter>
+                <Shell />
+            </BrowserRouter>
+        </AppProvider>
+    }
+}
+
+/// Chooses what to show from the app's phase and the route.
+#[component]
+fn Shell() -> Html {
+    let app = use_app();
+    let route = use_route::<Route>().unwrap_or_default();
+
+    let body = match (&app.phase, &route) {
+        (Phase::Starting, _) => html! {
+            <main id="main" class="page page-centred">
+                <p class="loading" role="status">{ "Opening the records on this tablet…" }</p>
+            </main>
+        },
+        (Phase::Broken(message), _) => html! {
+            <main id="main" class="page page-centred">
+                <h1>{ "Bedside cannot start on this tablet" }</h1>
+                <p role="alert" class="error">{ message.clone() }</p>
+                <p>{ "Check that the browser is not in private mode and has storage space, \
+                      then reload the page. If this keeps happening, tell the manager." }</p>
+            </main>
+        },
+        (_, Route::NotFound) if app.phase != Phase::Ready => html! { <NotFoundPage /> },
+        (Phase::SignedOut, _) => html! { <SignInPage /> },
+        (Phase::Ready, _) => {
+            let page = if app.reauthenticating {
+                html! { <SignInPage /> }
+            } else {
+                match route {
+                    Route::Home => html! { <ResidentListPage /> },
+                    Route::Resident { id } => html! { <ResidentSummaryPage {id} /> },
+                    Route::NotFound => html! { <NotFoundPage /> },
+                }
+            };
+            html! {
+                <>
+                    <AppHeader />
+                    if !app.reauthenticating {
+                        <NoticeBar />
+                    }
+                    { page }
+                </>
+            }
+        }
+    };
+
+    html! {
+        <>
+            <a class="skip-link" href="#main">{ "Skip to content" }</a>
+            { body }
+        </>
+    }
+}

@@ -1,0 +1,6 @@
+//! Pieces shared by pages.
+
+pub mod banner;
+pub mod header;
+pub mod notice;
+pub mod source;

@@ -1,0 +1,6 @@
+//! One module a screen.
+
+pub mod not_found;
+pub mod resident_list;
+pub mod resident_summary;
+pub mod sign_in;

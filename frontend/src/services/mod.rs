@@ -1,0 +1,4 @@
+//! Everything that talks to the outside of the app: the local store and the server.
+
+pub mod api;
+pub mod local_db;
