@@ -1,1 +1,28 @@
+//! Bedside's service worker, in Rust.
+//!
+//! `sw.js` is a thin classic script: it registers the install, activate and fetch handlers
+//! synchronously (as browsers require), loads this crate's wasm from Cache Storage (the
+//! network only on the very first install) and forwards each event to a [`ShellWorker`].
+//!
+//! - [`precache`]: which files a build caches, the cache's name, which caches are stale.
+//! - [`route`]: which strategy answers a request (network first for page loads, cache first
+//!   for the build's files, the network for everything else, records included).
+//! - `worker`: carries those decisions out with Cache Storage and fetch.
+//!
+//! The pure parts are unit-tested natively (`cargo test -p bedside-sw`); the browser parts
+//! by `tests/browser.rs` inside a real service worker and by the end-to-end tests in
+//! `tests/e2e/`.
 
+pub mod precache;
+pub mod route;
+mod worker;
+
+pub use worker::{NAVIGATION_TIMEOUT_MS, ShellWorker};
+
+/// The parts of `worker` the in-browser tests drive directly.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::worker::{
+        cache_first, delete_stale_caches, network_first_shell, precache_files,
+    };
+}

@@ -1,0 +1,231 @@
+//! The worker itself: the class `sw.js` constructs once the wasm is loaded, and the Cache
+//! Storage and fetch calls behind install, activate and each strategy.
+//!
+//! The decisions (what to precache, which caches are stale, which strategy answers a
+//! request) are made by the pure functions in `precache` and `route`; this module only
+//! carries them out.
+
+use js_sys::{Array, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use web_sys::{
+    Cache, CacheQueryOptions, Request, RequestCache, RequestInit, RequestMode, Response,
+    ResponseInit, ServiceWorkerGlobalScope, Url,
+};
+
+use crate::precache::{self, INDEX_PATH, Precache};
+use crate::route::{self, RequestFacts, Strategy};
+
+/// How long a page load waits for the network before it is answered from the shell cache.
+/// Tablets sit where Wi-Fi is poor; a carer should not wait long for a page whose shell is
+/// already on the tablet. The cached shell is this same build's, so nothing is lost: the
+/// app fetches its data itself once it runs.
+pub const NAVIGATION_TIMEOUT_MS: i32 = 4_000;
+
+/// One build's service worker. `sw.js` makes one per worker start, from its `BUILD` line,
+/// and forwards the install, activate and fetch events to it.
+#[wasm_bindgen]
+pub struct ShellWorker {
+    cache_name: String,
+    precache: Precache,
+    origin: String,
+}
+
+#[wasm_bindgen]
+impl ShellWorker {
+    /// Fails (throws in JavaScript) when the build's precache list is unusable; `sw.js`
+    /// then leaves every request to the network.
+    #[wasm_bindgen(constructor)]
+    pub fn new(build_id: String, precache: Vec<String>) -> Result<ShellWorker, JsError> {
+        if build_id.is_empty() {
+            return Err(JsError::new("the build id is empty"));
+        }
+        let precache = Precache::new(precache).map_err(|e| JsError::new(&e.to_string()))?;
+        let origin = scope()
+            .map_err(|_| JsError::new("not running in a service worker"))?
+            .origin();
+        Ok(Self {
+            cache_name: precache::cache_name(&build_id),
+            precache,
+            origin,
+        })
+    }
+
+    /// The `install` step: fetch every file of the build into its own cache, then take
+    /// over from the previous worker without waiting for its pages to close.
+    pub fn install(&self) -> Promise {
+        let cache_name = self.cache_name.clone();
+        let paths: Vec<String> = self.precache.paths().map(str::to_owned).collect();
+        future_to_promise(async move {
+            let scope = scope()?;
+            precache_files(&scope, &cache_name, &paths).await?;
+            JsFuture::from(scope.skip_waiting()?).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The `activate` step: delete older builds' caches and control the open pages now,
+    /// so the first visit is already served offline next time.
+    pub fn activate(&self) -> Promise {
+        let cache_name = self.cache_name.clone();
+        future_to_promise(async move {
+            let scope = scope()?;
+            delete_stale_caches(&scope, &cache_name).await?;
+            JsFuture::from(scope.clients().claim()).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// The `fetch` step: the response to give `respondWith`, or nothing when the browser
+    /// should fetch the request as if there were no worker.
+    pub fn handle(&self, request: Request) -> Option<Promise> {
+        let strategy = self.strategy(&request)?;
+        let cache_name = self.cache_name.clone();
+        match strategy {
+            Strategy::Network => None,
+            Strategy::NetworkFirstShell => Some(future_to_promise(async move {
+                network_first_shell(&request, &cache_name, NAVIGATION_TIMEOUT_MS)
+                    .await
+                    .map(JsValue::from)
+            })),
+            Strategy::CacheFirst => Some(future_to_promise(async move {
+                cache_first(&request, &cache_name).await.map(JsValue::from)
+            })),
+        }
+    }
+}
+
+impl ShellWorker {
+    /// `None` only when the browser hands us a URL it cannot parse again, which it never
+    /// should; such a request is left to the browser.
+    fn strategy(&self, request: &Request) -> Option<Strategy> {
+        let url = Url::new(&request.url()).ok()?;
+        let method = request.method();
+        let path = url.pathname();
+        let facts = RequestFacts {
+            method: &method,
+            same_origin: url.origin() == self.origin,
+            path: &path,
+            navigation: request.mode() == RequestMode::Navigate,
+        };
+        Some(route::route(&facts, &self.precache))
+    }
+}
+
+fn scope() -> Result<ServiceWorkerGlobalScope, JsValue> {
+    js_sys::global()
+        .dyn_into::<ServiceWorkerGlobalScope>()
+        .map_err(|_| JsError::new("not running in a service worker").into())
+}
+
+async fn open_cache(scope: &ServiceWorkerGlobalScope, name: &str) -> Result<Cache, JsValue> {
+    let caches = scope.caches()?;
+    JsFuture::from(caches.open(name)).await?.dyn_into::<Cache>()
+}
+
+/// Puts every path in the named cache, all or nothing (`addAll` stores none when one
+/// fails, and the install fails with it). The requests bypass the HTTP cache: file names
+/// are the same in every build, so an HTTP-cached copy may belong to an older one.
+pub async fn precache_files(
+    scope: &ServiceWorkerGlobalScope,
+    cache_name: &str,
+    paths: &[String],
+) -> Result<(), JsValue> {
+    let init = RequestInit::new();
+    init.set_cache(RequestCache::Reload);
+    let requests = Array::new();
+    for path in paths {
+        requests.push(&Request::new_with_str_and_init(path, &init)?.into());
+    }
+    let cache = open_cache(scope, cache_name).await?;
+    JsFuture::from(cache.add_all_with_request_sequence(&requests)).await?;
+    Ok(())
+}
+
+/// Deletes every shell cache but `current`; returns how many it deleted.
+pub async fn delete_stale_caches(
+    scope: &ServiceWorkerGlobalScope,
+    current: &str,
+) -> Result<usize, JsValue> {
+    let caches = scope.caches()?;
+    let keys: Array = JsFuture::from(caches.keys()).await?.dyn_into()?;
+    let keys: Vec<String> = keys.iter().filter_map(|key| key.as_string()).collect();
+    let stale = precache::stale_caches(keys.iter().map(String::as_str), current);
+    for name in &stale {
+        JsFuture::from(caches.delete(name)).await?;
+    }
+    Ok(stale.len())
+}
+
+/// A page load: the network's answer when it comes within `timeout_ms`; otherwise, or
+/// when the network fails, the cached `index.html`. With nothing cached, whatever the
+/// network does in the end.
+pub async fn network_first_shell(
+    request: &Request,
+    cache_name: &str,
+    timeout_ms: i32,
+) -> Result<Response, JsValue> {
+    let scope = scope()?;
+    let network = scope.fetch_with_request(request);
+    let timer = Promise::new(&mut |resolve, _reject| {
+        // If the timer cannot be set, the race is simply the network alone.
+        let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, timeout_ms);
+    });
+    let first = JsFuture::from(Promise::race(&Array::of2(&network, &timer))).await;
+    if let Ok(answer) = &first
+        && answer.is_instance_of::<Response>()
+    {
+        return Ok(answer.clone().unchecked_into());
+    }
+    // The network failed or is slow: the shell from the cache, if we have it.
+    if let Some(shell) = cached_index(&scope, cache_name).await? {
+        return without_redirect(shell);
+    }
+    match first {
+        // Slow, and nothing cached: keep waiting for the network.
+        Ok(_) => JsFuture::from(network).await?.dyn_into::<Response>(),
+        Err(error) => Err(error),
+    }
+}
+
+async fn cached_index(
+    scope: &ServiceWorkerGlobalScope,
+    cache_name: &str,
+) -> Result<Option<Response>, JsValue> {
+    let cache = open_cache(scope, cache_name).await?;
+    // Cache keys include the query string; the shell is the same page whatever it is.
+    let options = CacheQueryOptions::new();
+    options.set_ignore_search(true);
+    let found = JsFuture::from(cache.match_with_str_and_options(INDEX_PATH, &options)).await?;
+    Ok(found.dyn_into::<Response>().ok())
+}
+
+/// A build file: from the shell cache, or the network when it is not there (it always
+/// should be once installed). What the network returns is not stored: the cache holds
+/// exactly one build, written at install.
+pub async fn cache_first(request: &Request, cache_name: &str) -> Result<Response, JsValue> {
+    let scope = scope()?;
+    let cache = open_cache(&scope, cache_name).await?;
+    let options = CacheQueryOptions::new();
+    options.set_ignore_search(true);
+    let found = JsFuture::from(cache.match_with_request_and_options(request, &options)).await?;
+    if let Ok(response) = found.dyn_into::<Response>() {
+        return Ok(response);
+    }
+    JsFuture::from(scope.fetch_with_request(request))
+        .await?
+        .dyn_into::<Response>()
+}
+
+/// Browsers refuse a redirected response as the answer to a navigation. If the server
+/// redirected while we precached `index.html`, hand out a copy without the redirect flag.
+fn without_redirect(response: Response) -> Result<Response, JsValue> {
+    if !response.redirected() {
+        return Ok(response);
+    }
+    let init = ResponseInit::new();
+    init.set_status(response.status());
+    init.set_status_text(&response.status_text());
+    init.set_headers_headers(&response.headers());
+    Response::new_with_opt_readable_stream_and_init(response.body().as_ref(), &init)
+}
