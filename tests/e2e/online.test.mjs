@@ -1,0 +1,152 @@
+// With the server up: a refused sign-in, an accessibility smoke check of the two pages
+// staff use most, and the installable-app basics (manifest, icons, service worker script).
+
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { after, before, test } from 'node:test';
+
+import {
+  api,
+  launchBrowser,
+  residentList,
+  signIn,
+  startServer,
+  waitForText,
+  withDiagnostics,
+  DEMO_PASSWORD,
+} from './support.mjs';
+
+const require = createRequire(import.meta.url);
+const AXE_SCRIPT = require.resolve('axe-core/axe.min.js');
+// WCAG 2.0, 2.1 and 2.2, levels A and AA.
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  await server?.stop();
+});
+
+/** A fresh profile per test; closed (and deleted) when the test ends. */
+async function freshPage(t) {
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/`);
+  return page;
+}
+
+test(
+  "a wrong password shows the server's message and does not sign in",
+  { timeout: 120_000 },
+  async (t) => {
+    // What the server says to a wrong password, so the test checks it is shown verbatim.
+    const refused = await api(server, 'POST', '/api/v1/auth/login', {
+      body: { username: 'oak.carer', password: 'not-the-password' },
+    });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.json.code, 'invalid_credentials');
+    assert.ok(refused.json.message.length > 0);
+
+    const page = await freshPage(t);
+    await withDiagnostics(page, async () => {
+      await signIn(page, 'oak.carer', 'not-the-password');
+      const alert = await waitForText(page.getByRole('alert'), refused.json.message);
+      assert.ok(alert.includes(refused.json.message));
+
+      // Still on the sign-in form, with nothing of the home shown.
+      assert.equal(
+        await page.getByRole('button', { name: 'Sign in', exact: true }).isVisible(),
+        true,
+      );
+      assert.equal(await page.getByRole('button', { name: 'Sign out', exact: true }).count(), 0);
+      assert.equal(await page.getByRole('list', { name: 'Residents', exact: true }).count(), 0);
+    });
+  },
+);
+
+/**
+ * Runs axe-core on the page and returns the serious and critical violations. axe is
+ * evaluated through the DevTools protocol rather than added as a script tag, which the
+ * app's Content Security Policy (rightly) refuses.
+ */
+async function seriousViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) {
+    await page.evaluate(await readFile(AXE_SCRIPT, 'utf8'));
+  }
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags } });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+    }));
+  }, AXE_TAGS);
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+test(
+  'the list and a summary have no serious accessibility violations',
+  { timeout: 180_000 },
+  async (t) => {
+    const page = await freshPage(t);
+    await withDiagnostics(page, async () => {
+      assert.deepEqual(await seriousViolations(page), [], 'sign-in page');
+
+      await signIn(page, 'oak.carer', DEMO_PASSWORD);
+      const list = await residentList(page);
+      assert.deepEqual(await seriousViolations(page), [], 'resident list');
+
+      await list.getByRole('link').first().click();
+      await page.waitForURL('**/residents/*');
+      const banner = page.getByRole('region', { name: 'Resident banner', exact: true });
+      await waitForText(banner.getByTestId('banner-allergies'), /allerg/i);
+      assert.deepEqual(await seriousViolations(page), [], 'resident summary');
+    });
+  },
+);
+
+/** The width and height in a PNG's IHDR chunk. */
+function pngSize(bytes) {
+  const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  assert.deepEqual([...bytes.subarray(0, 8)], signature, 'a PNG');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return `${view.getUint32(16)}x${view.getUint32(20)}`;
+}
+
+test(
+  'the app is installable: manifest, icons and service worker',
+  { timeout: 60_000 },
+  async (t) => {
+    const response = await fetch(`${server.url}/manifest.webmanifest`);
+    assert.equal(response.status, 200);
+    const manifest = await response.json();
+    assert.equal(manifest.name, 'Bedside');
+    assert.equal(manifest.start_url, '/');
+    assert.equal(manifest.scope, '/');
+    assert.equal(manifest.display, 'standalone');
+    const purposes = [];
+    for (const icon of manifest.icons) {
+      const image = await fetch(new URL(icon.src, server.url));
+      assert.equal(image.status, 200, icon.src);
+      assert.equal(pngSize(new Uint8Array(await image.arrayBuffer())), icon.sizes, icon.src);
+      purposes.push(`${icon.sizes} ${icon.purpose ?? 'any'}`);
+    }
+    assert.deepEqual(purposes.sort(), ['192x192 any', '512x512 any', '512x512 maskable']);
+
+    // The service worker script is revalidated on every update check.
+    const sw = await fetch(`${server.url}/sw.js`);
+    assert.equal(sw.status, 200);
+    assert.match(sw.headers.get('content-type') ?? '', /javascript/);
+    assert.match(sw.headers.get('cache-control') ?? '', /no-cache/);
+
+    // The page links the manifest, and the browser reads the same one.
+    const page = await freshPage(t);
+    const href = await page.locator('link[rel="manifest"]').getAttribute('href');
+    assert.equal(new URL(href, server.url).pathname, '/manifest.webmanifest');
+  },
+);
