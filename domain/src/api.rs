@@ -165,4 +165,8 @@ pub enum ErrorCode {
     Internal,
     /// The database is not answering.
     Unavailable,
+    /// A code this version of the app does not know (sent by a newer server): the
+    /// tablet still shows the message.
+    #[serde(other)]
+    Other,
 }

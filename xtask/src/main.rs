@@ -169,6 +169,8 @@ fn test() -> Result {
                     "wasm32-unknown-unknown",
                     "-p",
                     "bedside-frontend",
+                    "-p",
+                    "bedside-sw",
                 ])
                 .env("CHROMEDRIVER", tools::CHROMEDRIVER)
                 .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
