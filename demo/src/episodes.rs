@@ -1103,6 +1103,7 @@ pub(crate) fn emit_stays(rng: &mut Gen, ctx: &Ctx<'_>, p: &Profile, stays: &[Sta
                 period_start: Some(stay.admitted),
                 period_end: Some(stay.discharged),
                 sections,
+                attachments: Vec::new(),
             },
         );
         let stay_written = rng.time(stay.discharged, 12, 20);
@@ -1269,6 +1270,7 @@ pub(crate) fn emit_current_stay(
                     ),
                 },
             ],
+            attachments: Vec::new(),
         },
     );
     // The ward's latest update (after the board round) is what the home sees.
@@ -1638,6 +1640,7 @@ fn urgent_care_document(
             period_start: Some(day),
             period_end: Some(day),
             sections,
+            attachments: Vec::new(),
         },
     );
 }

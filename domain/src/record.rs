@@ -352,6 +352,20 @@ impl DocumentType {
     }
 }
 
+/// A file that came with a document (a PDF letter, say). The bytes stay on the server,
+/// which serves them to staff of the resident's home; the tablet shows what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Attachment {
+    /// The server's id for the file.
+    pub id: String,
+    pub content_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
 /// A titled section of a document, as the author wrote it (plain text, paragraphs
 /// separated by blank lines).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -515,6 +529,9 @@ pub enum EntryBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         period_end: Option<NaiveDate>,
         sections: Vec<DocumentSection>,
+        /// Files that came with it. Added after the first release: older servers send none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<Attachment>,
     },
     HospitalStay {
         hospital: String,

@@ -399,6 +399,7 @@ fn discharge_section(entries: &[Entry]) -> Html {
                 period_start,
                 period_end,
                 sections,
+                ..
             } => {
                 let period = match (period_start, period_end) {
                     (Some(s), Some(e)) => {
