@@ -8,6 +8,7 @@
 pub mod api;
 pub mod dates;
 pub mod ids;
+pub mod news2;
 pub mod nhs_number;
 pub mod record;
 pub mod summary;
