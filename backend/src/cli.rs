@@ -18,7 +18,7 @@ use tokio::net::TcpListener;
 use crate::state::{AppState, Settings};
 use crate::store::Store;
 use crate::store::sqlite::SqliteStore;
-use crate::{admin, demo, startup};
+use crate::{admin, demo, ingest_cli, startup};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -47,6 +47,53 @@ pub enum Command {
     /// Admit residents and record that they left.
     #[command(subcommand)]
     Resident(ResidentCommand),
+    /// Manage the systems that send records (hospitals, GP practices, pharmacies…).
+    #[command(subcommand)]
+    Source(SourceCommand),
+    /// Patients held for review because they could not be matched safely.
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Load FHIR Bundle or resource files (or folders of them) through the same path as
+    /// POST /fhir, with progress and a summary.
+    Import {
+        /// The ODS code of the sending system to attribute the records to (one added
+        /// with `bedside source add`); without it, a built-in "File import" source.
+        #[arg(long)]
+        source: Option<String>,
+        #[arg(required = true, value_name = "FILE_OR_DIR")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourceCommand {
+    /// Add a sending system; prints its bearer credential once, as the last line (only
+    /// a hash is kept).
+    Add {
+        /// The organisation's ODS code.
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReviewCommand {
+    /// List the patients waiting for review.
+    List {
+        /// Include those already attached.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Attach a held patient, and everything about them, to the person with this NHS
+    /// number; prints the person's id.
+    Attach {
+        /// The review item's id (from `bedside review list`).
+        id: String,
+        #[arg(long)]
+        nhs: NhsNumber,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -172,6 +219,60 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{id}");
             Ok(())
         }
+        Command::Source(SourceCommand::Add { org, name }) => {
+            let credential = ingest_cli::add_source(&store, &org, &name).await?;
+            println!(
+                "Added {} ({}). Its credential is shown only now: give it to the sending system.",
+                name.trim(),
+                org.trim().to_uppercase()
+            );
+            println!("{credential}");
+            Ok(())
+        }
+        Command::Review(ReviewCommand::List { all }) => {
+            ingest_cli::list_reviews(&store, all).await?;
+            Ok(())
+        }
+        Command::Review(ReviewCommand::Attach { id, nhs }) => {
+            let person = ingest_cli::attach_review(&store, &id, nhs).await?;
+            println!("{person}");
+            Ok(())
+        }
+        Command::Import { source, paths } => {
+            let summary = ingest_cli::import(&store, source.as_deref(), &paths).await?;
+            let c = &summary.counts;
+            println!(
+                "Imported {} file(s): {} accepted ({} new, {} updated, {} already held, {} not shown), \
+                 {} held for review, {} rejected; {} record entries written.",
+                summary.files,
+                c.created + c.updated + c.unchanged + c.supporting + c.not_modelled,
+                c.created,
+                c.updated,
+                c.unchanged,
+                c.not_modelled,
+                c.held_for_review,
+                c.rejected,
+                c.entries_written
+            );
+            for (file, issues) in &summary.refused {
+                println!("Rejected in {file}:");
+                for i in issues {
+                    let at = i
+                        .expression
+                        .first()
+                        .map(|e| format!(" at {e}"))
+                        .unwrap_or_default();
+                    println!("  - {}{at}", i.diagnostics);
+                }
+            }
+            if summary.counts.rejected > 0 {
+                bail!(
+                    "{} file(s) or entries were rejected",
+                    summary.counts.rejected
+                );
+            }
+            Ok(())
+        }
         Command::Resident(ResidentCommand::Leave { nhs, died, on }) => {
             let status = if died {
                 ResidencyStatus::Died
@@ -210,10 +311,18 @@ async fn serve(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
         let data = bedside_demo::generate(bedside_demo::DEFAULT_SEED, Utc::now().date_naive());
         if store.is_empty().await? {
             eprintln!("Creating the demo homes, staff and residents…");
-            let loaded = demo::load(&store, &data).await?;
+            let started = std::time::Instant::now();
+            let loaded = demo::load(&store, &data, Utc::now()).await?;
             eprintln!(
-                "Demo data created: {} homes, {} staff, {} residents, {} record entries.",
-                loaded.homes, loaded.staff, loaded.residents, loaded.entries
+                "Demo data created in {:.1}s: {} homes, {} staff, {} residents; {} sending systems \
+                 sent {} FHIR Bundles; {} record entries.",
+                started.elapsed().as_secs_f64(),
+                loaded.homes,
+                loaded.staff,
+                loaded.residents,
+                loaded.sources,
+                loaded.bundles,
+                loaded.entries
             );
         }
         Some(data)

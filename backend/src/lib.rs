@@ -10,6 +10,8 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod fhir;
+pub mod ingest_cli;
 pub mod routes;
 pub mod startup;
 pub mod state;

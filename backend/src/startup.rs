@@ -37,7 +37,8 @@ pub fn build_app(state: AppState, assets: &Path) -> Router {
         // An unknown API path answers in the API's error shape, not with the app's HTML.
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
-        .with_state(state);
+        .with_state(state.clone());
+    let fhir = crate::fhir::router().with_state(state);
 
     let headers = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -57,7 +58,8 @@ pub fn build_app(state: AppState, assets: &Path) -> Router {
             HeaderValue::from_static("DENY"),
         ));
 
-    api.merge(routes::assets::router(assets))
+    api.merge(fhir)
+        .merge(routes::assets::router(assets))
         .layer(headers)
         // Quality 4: brotli's default (11) costs far too much CPU for large JSON
         // responses; the static files are precompressed at build time at the best level.

@@ -109,7 +109,7 @@ pub(crate) const QUEEN_ELEANOR: Hospital = Hospital {
 /// The hospital laboratory that reports blood results for both homes' residents.
 pub(crate) const PATHOLOGY: Org = org(
     "Northbrook General Hospital Pathology",
-    "ZNB01-PATH",
+    "ZNB1P",
     "Northbrook LIMS",
 );
 

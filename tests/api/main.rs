@@ -3,6 +3,7 @@
 
 mod assets;
 mod auth;
+mod fhir;
 mod fixtures;
 mod health;
 mod openapi;

@@ -16,6 +16,22 @@ async fn every_documented_operation_answers_as_documented() {
     app.add_staff(home, "oak.carer", Role::Carer).await;
     let person = resident(&app, home, 1, "Ada", "1").await;
     let token = app.login("oak.carer").await;
+    let attachment = {
+        use bedside_backend::store::Store;
+        let mut tx = app.store.begin_ingest().await.expect("begin");
+        let id = tx
+            .put_attachment(
+                person,
+                "application/pdf",
+                Some("Letter"),
+                b"%PDF-1.4 test",
+                chrono::Utc::now(),
+            )
+            .await
+            .expect("attachment");
+        tx.commit().await.expect("commit");
+        id
+    };
 
     let res = app
         .client
@@ -42,7 +58,12 @@ async fn every_documented_operation_answers_as_documented() {
     operations.sort_by_key(|(path, _, _)| path.ends_with("/logout"));
 
     for (path, method, op) in operations {
-        let url = app.url(&path.replace("{id}", &person.to_string()));
+        let id = if path.starts_with("/api/v1/attachments/") {
+            attachment.clone()
+        } else {
+            person.to_string()
+        };
+        let url = app.url(&path.replace("{id}", &id));
         let mut req = match method.as_str() {
             "get" => app.client.get(&url),
             "post" => app.client.post(&url),
@@ -83,6 +104,7 @@ async fn every_documented_operation_answers_as_documented() {
         "GET /api/v1/residents",
         "GET /api/v1/residents/{id}",
         "GET /api/v1/records",
+        "GET /api/v1/attachments/{id}",
     ] {
         assert!(
             checked.iter().any(|c| c == must),

@@ -112,6 +112,53 @@ impl TestApp {
         res.json::<LoginResponse>().await.expect("login body").token
     }
 
+    /// Adds a sending system and returns its bearer credential.
+    pub async fn add_source(&self, ods: &str, name: &str) -> String {
+        bedside_backend::ingest_cli::add_source(&self.store, ods, name)
+            .await
+            .expect("add source")
+    }
+
+    /// Sends FHIR JSON and returns the status and the parsed body.
+    pub async fn fhir(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        credential: &str,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let res = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(credential)
+            .header("content-type", "application/fhir+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, value)
+    }
+
+    /// GET with a bearer token, parsed as JSON.
+    pub async fn fhir_get(&self, path: &str, token: &str) -> (u16, serde_json::Value) {
+        let res = self.get(path, token).await;
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("body");
+        let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        (status, value)
+    }
+
+    /// How many rows a table has: for checking that refused input changed nothing.
+    pub async fn count(&self, table: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(self.store.pool())
+            .await
+            .expect("count")
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

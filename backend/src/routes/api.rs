@@ -64,6 +64,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_residents))
         .routes(routes!(get_resident))
         .routes(routes!(home_records))
+        .routes(routes!(get_attachment))
 }
 
 /// Whether the server and its database are answering.
@@ -271,4 +272,55 @@ async fn home_records(
         residents,
         entries,
     }))
+}
+
+/// A file that came with a document (a PDF letter), for staff of the home where its
+/// person lives.
+#[utoipa::path(
+    get,
+    path = "/api/v1/attachments/{id}",
+    tag = "records",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The attachment id from the document entry")),
+    responses(
+        (status = 200, description = "The file, with its own content type", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 404, description = "No such file for a resident of the caller's home", body = ApiError),
+    )
+)]
+async fn get_attachment(
+    State(state): State<AppState>,
+    staff: CurrentStaff,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::http::{HeaderValue, header};
+    use axum::response::IntoResponse;
+    let not_found =
+        || AppError::NotFound("There is no such file for a resident of your home.".into());
+    if id.len() > 64 {
+        return Err(not_found());
+    }
+    let file = state
+        .store
+        .attachment(staff.home.id, &id)
+        .await?
+        .ok_or_else(not_found)?;
+    let mut res = file.data.into_response();
+    let content_type = HeaderValue::from_str(&file.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    res.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    // Shown in the browser's own viewer, never run as a page of this site.
+    res.headers_mut().insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    res.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(res)
 }

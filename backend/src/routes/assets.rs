@@ -34,7 +34,10 @@ pub fn router(dir: &Path) -> Router {
         Router::new().fallback_service(serve)
     } else {
         tracing::warn!(dir = %dir.display(), "no built app here; run `cargo xtask run` to build it");
-        Router::new().fallback(|| async {
+        Router::new().fallback(|req: Request<Body>| async move {
+            if is_fhir(req.uri().path()) {
+                return crate::fhir::http::not_found().await.into_response();
+            }
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Html(
@@ -43,6 +46,7 @@ pub fn router(dir: &Path) -> Router {
                      <p>Run <code>cargo xtask run</code> from the project folder.</p></html>",
                 ),
             )
+                .into_response()
         })
     };
     service.layer(SetResponseHeaderLayer::overriding(
@@ -54,6 +58,9 @@ pub fn router(dir: &Path) -> Router {
 /// A path without a file extension is an app route: answer with index.html. A missing
 /// file (`/missing.js`) is a plain 404, so a broken build shows up as one.
 async fn app_route_or_404(req: Request<Body>, index: &Path) -> Response<Body> {
+    if is_fhir(req.uri().path()) {
+        return crate::fhir::http::not_found().await.into_response();
+    }
     let last = req.uri().path().rsplit('/').next().unwrap_or_default();
     if last.contains('.') {
         return (StatusCode::NOT_FOUND, "Not found").into_response();
@@ -62,4 +69,9 @@ async fn app_route_or_404(req: Request<Body>, index: &Path) -> Response<Body> {
         Ok(res) => res.map(Body::new),
         Err(never) => match never {},
     }
+}
+
+/// FHIR paths that no route matched answer as FHIR, never with the app shell.
+fn is_fhir(path: &str) -> bool {
+    path == "/fhir" || path.starts_with("/fhir/")
 }

@@ -13,8 +13,36 @@ use bedside_domain::record::{
 };
 use bedside_domain::{EntryId, HomeId, NhsNumber, PersonId, ResidencyId, StaffId};
 use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
 
 pub mod sqlite;
+
+/// A sending system's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SourceId(pub Uuid);
+
+/// A review item's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReviewId(pub Uuid);
+
+impl std::fmt::Display for SourceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+impl std::fmt::Display for ReviewId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.hyphenated().fmt(f)
+    }
+}
+
+impl std::str::FromStr for ReviewId {
+    type Err = uuid::Error;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s).map(Self)
+    }
+}
 
 /// What can go wrong in storage, in terms callers can act on.
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +100,103 @@ pub struct NewPerson {
 pub struct NewEntry {
     pub provenance: Provenance,
     pub body: EntryBody,
+}
+
+/// A sending system and the organisation it speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRecord {
+    pub id: SourceId,
+    pub ods_code: String,
+    pub name: String,
+}
+
+/// Why a patient is waiting for review rather than attached to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewReason {
+    InvalidNhsNumber,
+    NoNhsNumber,
+    BirthDateMismatch,
+    PartialBirthDate,
+    UnknownPatient,
+}
+
+impl ReviewReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidNhsNumber => "invalid_nhs_number",
+            Self::NoNhsNumber => "no_nhs_number",
+            Self::BirthDateMismatch => "birth_date_mismatch",
+            Self::PartialBirthDate => "partial_birth_date",
+            Self::UnknownPatient => "unknown_patient",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "invalid_nhs_number" => Self::InvalidNhsNumber,
+            "no_nhs_number" => Self::NoNhsNumber,
+            "birth_date_mismatch" => Self::BirthDateMismatch,
+            "partial_birth_date" => Self::PartialBirthDate,
+            "unknown_patient" => Self::UnknownPatient,
+            _ => return None,
+        })
+    }
+}
+
+/// A patient waiting for review, as the review commands show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewItem {
+    pub id: ReviewId,
+    pub source: SourceRecord,
+    pub patient_key: String,
+    pub reason: ReviewReason,
+    pub nhs_number: Option<String>,
+    pub detail: String,
+    pub attached_to: Option<PersonId>,
+    pub created_at: DateTime<Utc>,
+    /// How many received resources wait with it.
+    pub held: i64,
+}
+
+/// A version of a received resource, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredResource {
+    pub row_id: String,
+    /// Stable across the versions of one resource; the id the server gives it.
+    pub logical_id: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub version: i64,
+    pub version_id: Option<String>,
+    pub content_hash: String,
+    pub person_id: Option<PersonId>,
+    pub review_id: Option<ReviewId>,
+    pub body: String,
+}
+
+/// A resource version to store.
+#[derive(Debug, Clone)]
+pub struct NewResource<'a> {
+    pub source: SourceId,
+    pub resource_type: &'a str,
+    pub resource_id: &'a str,
+    pub version_id: Option<&'a str>,
+    pub content_hash: &'a str,
+    pub person_id: Option<PersonId>,
+    pub review_id: Option<ReviewId>,
+    pub body: &'a str,
+    pub received_at: DateTime<Utc>,
+    /// False to file it as history only (an older version arriving late).
+    pub make_current: bool,
+}
+
+/// An entry as it stands, enough to decide whether a new version changes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntryRow {
+    pub id: EntryId,
+    pub person_id: PersonId,
+    pub source_ref: Option<String>,
+    pub entry: Entry,
 }
 
 #[derive(Debug, Clone)]
@@ -157,4 +282,136 @@ pub trait Store: Send + Sync + 'static {
     async fn resident_entries(&self, home: HomeId, person: PersonId) -> StoreResult<Vec<Entry>>;
     /// Every current resident of the home and their entries, read at one point in time.
     async fn home_records(&self, home: HomeId) -> StoreResult<(Vec<Resident>, Vec<Entry>)>;
+
+    /// The current resident of the home with this NHS number, if any.
+    async fn resident_by_nhs(&self, home: HomeId, nhs: NhsNumber) -> StoreResult<Option<Resident>>;
+    /// Anyone the server holds a record for with this NHS number (for sending systems).
+    async fn person_id_by_nhs(&self, nhs: NhsNumber) -> StoreResult<Option<PersonId>> {
+        self.person_by_nhs(nhs).await
+    }
+
+    /// A file of a document, for staff of the home where its person lives.
+    async fn attachment(&self, home: HomeId, id: &str) -> StoreResult<Option<StoredFile>>;
+
+    async fn create_source(
+        &self,
+        ods_code: &str,
+        name: &str,
+        credential_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SourceId>;
+    async fn source_by_credential(
+        &self,
+        credential_hash: &str,
+    ) -> StoreResult<Option<SourceRecord>>;
+    async fn source_by_ods(&self, ods_code: &str) -> StoreResult<Option<SourceRecord>>;
+
+    /// Patients waiting for review (open ones, or all).
+    async fn review_items(&self, include_attached: bool) -> StoreResult<Vec<ReviewItem>>;
+
+    /// Starts the one transaction an ingest (or a review decision) runs in. Dropping it
+    /// without [`IngestTx::commit`] changes nothing.
+    async fn begin_ingest(&self) -> StoreResult<Box<dyn IngestTx>>;
+}
+
+/// A document's file.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub content_type: String,
+    pub title: Option<String>,
+    pub data: Vec<u8>,
+}
+
+/// The reads and writes of receiving records, inside one database transaction.
+#[async_trait]
+pub trait IngestTx: Send {
+    /// The current version of a received resource.
+    async fn current_resource(
+        &mut self,
+        source: SourceId,
+        resource_type: &str,
+        resource_id: &str,
+    ) -> StoreResult<Option<StoredResource>>;
+    /// Stores a version; when `make_current`, it replaces the current one. Returns the
+    /// stored row (with its logical id and version number).
+    async fn put_resource(&mut self, new: NewResource<'_>) -> StoreResult<StoredResource>;
+    /// The current resource of this source with an identifier.
+    async fn resource_by_identifier(
+        &mut self,
+        source: SourceId,
+        resource_type: &str,
+        system: &str,
+        value: &str,
+    ) -> StoreResult<Option<StoredResource>>;
+    async fn put_identifier(
+        &mut self,
+        source: SourceId,
+        resource_type: &str,
+        system: &str,
+        value: &str,
+        resource_id: &str,
+    ) -> StoreResult<()>;
+    /// Current resources waiting with a review item.
+    async fn held_resources(&mut self, review: ReviewId) -> StoreResult<Vec<StoredResource>>;
+    async fn set_resource_person(&mut self, row_id: &str, person: PersonId) -> StoreResult<()>;
+
+    /// A person by NHS number, with their date of birth.
+    async fn person_by_nhs(&mut self, nhs: NhsNumber)
+    -> StoreResult<Option<(PersonId, NaiveDate)>>;
+    async fn upsert_person(
+        &mut self,
+        person: &NewPerson,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PersonId>;
+
+    async fn review_item(
+        &mut self,
+        source: SourceId,
+        patient_key: &str,
+    ) -> StoreResult<Option<(ReviewId, Option<PersonId>)>>;
+    async fn review_by_id(&mut self, id: ReviewId) -> StoreResult<Option<ReviewItem>>;
+    #[allow(clippy::too_many_arguments)]
+    async fn open_review(
+        &mut self,
+        source: SourceId,
+        patient_key: &str,
+        reason: ReviewReason,
+        nhs_number: Option<&str>,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ReviewId>;
+    async fn close_review(
+        &mut self,
+        id: ReviewId,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Entries made from a received resource (by its logical id).
+    async fn entries_from(&mut self, logical_id: &str) -> StoreResult<Vec<EntryRow>>;
+    async fn insert_entry(
+        &mut self,
+        person: PersonId,
+        source_ref: &str,
+        entry: &NewEntry,
+    ) -> StoreResult<EntryId>;
+    /// Moves the current version into history and stores the new one (version + 1).
+    async fn update_entry(
+        &mut self,
+        id: EntryId,
+        person: PersonId,
+        entry: &NewEntry,
+        status: bedside_domain::record::EntryStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn put_attachment(
+        &mut self,
+        person: PersonId,
+        content_type: &str,
+        title: Option<&str>,
+        data: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<String>;
+
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

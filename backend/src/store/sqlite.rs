@@ -21,16 +21,25 @@ use sqlx::{Row, SqlSafeStr};
 use uuid::Uuid;
 
 use super::{
-    DatabaseStatus, NewEntry, NewPerson, SessionRecord, StaffRecord, Store, StoreError, StoreResult,
+    DatabaseStatus, EntryRow, IngestTx, NewEntry, NewPerson, NewResource, ReviewId, ReviewItem,
+    ReviewReason, SessionRecord, SourceId, SourceRecord, StaffRecord, Store, StoreError,
+    StoreResult, StoredFile, StoredResource,
 };
 
 /// The schema, in order. Migrations are add-only: a released file never changes (sqlx
 /// refuses to start on a changed checksum), a change is a new file.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "core",
-    include_str!("../../migrations/sqlite/0001_core.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "core",
+        include_str!("../../migrations/sqlite/0001_core.sql"),
+    ),
+    (
+        2,
+        "fhir",
+        include_str!("../../migrations/sqlite/0002_fhir.sql"),
+    ),
+];
 
 fn migrator() -> Migrator {
     Migrator::with_migrations(
@@ -389,26 +398,18 @@ impl Store for SqliteStore {
     }
 
     async fn upsert_person(&self, person: &NewPerson, now: DateTime<Utc>) -> StoreResult<PersonId> {
-        let id: String = sqlx::query_scalar(
-            "INSERT INTO persons (id, nhs_number, given, family, preferred, birth_date, sex, \
-             gp_practice, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-             ON CONFLICT (nhs_number) DO UPDATE SET given = excluded.given, \
-             family = excluded.family, preferred = excluded.preferred, \
-             birth_date = excluded.birth_date, sex = excluded.sex, \
-             gp_practice = excluded.gp_practice, updated_at = excluded.updated_at \
-             RETURNING id",
-        )
-        .bind(Uuid::now_v7().to_string())
-        .bind(person.nhs_number.digits())
-        .bind(&person.name.given)
-        .bind(&person.name.family)
-        .bind(&person.name.preferred)
-        .bind(date_text(person.birth_date))
-        .bind(sex_text(person.sex))
-        .bind(&person.gp_practice)
-        .bind(time_text(now))
-        .fetch_one(&self.pool)
-        .await?;
+        let id: String = sqlx::query_scalar(UPSERT_PERSON)
+            .bind(Uuid::now_v7().to_string())
+            .bind(person.nhs_number.digits())
+            .bind(&person.name.given)
+            .bind(&person.name.family)
+            .bind(&person.name.preferred)
+            .bind(date_text(person.birth_date))
+            .bind(sex_text(person.sex))
+            .bind(&person.gp_practice)
+            .bind(time_text(now))
+            .fetch_one(&self.pool)
+            .await?;
         Ok(PersonId(parse_uuid(&id)?))
     }
 
@@ -489,33 +490,7 @@ impl Store for SqliteStore {
         let mut ids = Vec::with_capacity(entries.len());
         for entry in entries {
             let id = EntryId(Uuid::now_v7());
-            let body = serde_json::to_string(&entry.body)
-                .map_err(|e| StoreError::Corrupt(format!("entry body: {e}")))?;
-            let p = &entry.provenance;
-            sqlx::query(
-                "INSERT INTO entries (id, person_id, kind, version, status, organisation, \
-                 ods_code, source_system, source_id, author, authored_at, received_at, body) \
-                 VALUES ($1, $2, $3, 1, 'current', $4, $5, $6, $7, $8, $9, $10, $11)",
-            )
-            .bind(id.to_string())
-            .bind(person.to_string())
-            .bind(entry.body.kind().as_str())
-            .bind(&p.organisation)
-            .bind(&p.ods_code)
-            .bind(&p.system)
-            .bind(&p.source_id)
-            .bind(&p.author)
-            .bind(time_text(p.authored_at))
-            .bind(time_text(p.received_at))
-            .bind(body)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                    StoreError::NotFound(format!("there is no person {person}"))
-                }
-                _ => StoreError::Database(e),
-            })?;
+            insert_entry_row(&mut tx, id, person, None, entry).await?;
             ids.push(id);
         }
         tx.commit().await?;
@@ -598,6 +573,583 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok((residents, entries))
     }
+
+    async fn resident_by_nhs(&self, home: HomeId, nhs: NhsNumber) -> StoreResult<Option<Resident>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residencies r JOIN persons p ON p.id = r.person_id \
+             WHERE r.home_id = $1 AND p.nhs_number = $2 AND r.ended_on IS NULL"
+        )))
+        .bind(home.to_string())
+        .bind(nhs.digits())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(resident_from_row).transpose()
+    }
+
+    async fn attachment(&self, home: HomeId, id: &str) -> StoreResult<Option<StoredFile>> {
+        let row = sqlx::query(
+            "SELECT a.content_type, a.title, a.data FROM attachments a \
+             JOIN residencies r ON r.person_id = a.person_id \
+             WHERE a.id = $1 AND r.home_id = $2 AND r.ended_on IS NULL",
+        )
+        .bind(id)
+        .bind(home.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(StoredFile {
+                content_type: r.try_get("content_type")?,
+                title: r.try_get("title")?,
+                data: r.try_get("data")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn create_source(
+        &self,
+        ods_code: &str,
+        name: &str,
+        credential_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SourceId> {
+        let id = SourceId(Uuid::now_v7());
+        sqlx::query(
+            "INSERT INTO sources (id, ods_code, name, credential_hash, active, created_at) \
+             VALUES ($1, $2, $3, $4, 1, $5)",
+        )
+        .bind(id.to_string())
+        .bind(ods_code)
+        .bind(name)
+        .bind(credential_hash)
+        .bind(time_text(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(id)
+    }
+
+    async fn source_by_credential(
+        &self,
+        credential_hash: &str,
+    ) -> StoreResult<Option<SourceRecord>> {
+        let row = sqlx::query(
+            "SELECT id, ods_code, name FROM sources WHERE credential_hash = $1 AND active = 1",
+        )
+        .bind(credential_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(source_from_row).transpose()
+    }
+
+    async fn source_by_ods(&self, ods_code: &str) -> StoreResult<Option<SourceRecord>> {
+        let row = sqlx::query(
+            "SELECT id, ods_code, name FROM sources WHERE ods_code = $1 AND active = 1 \
+             ORDER BY created_at LIMIT 1",
+        )
+        .bind(ods_code)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(source_from_row).transpose()
+    }
+
+    async fn review_items(&self, include_attached: bool) -> StoreResult<Vec<ReviewItem>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{REVIEW_SELECT} WHERE ($1 = 1 OR r.status = 'open') ORDER BY r.created_at, r.id"
+        )))
+        .bind(i64::from(include_attached))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(review_from_row).collect()
+    }
+
+    async fn begin_ingest(&self) -> StoreResult<Box<dyn IngestTx>> {
+        // IMMEDIATE takes the write lock at once, so two ingests never both read a
+        // resource's current version and then both write the next one.
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Box::new(SqliteIngest { tx }))
+    }
+}
+
+fn source_from_row(row: &SqliteRow) -> StoreResult<SourceRecord> {
+    Ok(SourceRecord {
+        id: SourceId(parse_uuid(row.try_get("id")?)?),
+        ods_code: row.try_get("ods_code")?,
+        name: row.try_get("name")?,
+    })
+}
+
+const REVIEW_SELECT: &str = "SELECT r.id, r.patient_key, r.reason, r.nhs_number, r.detail, \
+     r.person_id, r.created_at, s.id AS source_id, s.ods_code, s.name, \
+     (SELECT COUNT(*) FROM fhir_resources f WHERE f.review_id = r.id AND f.is_current = 1) AS held \
+     FROM review_items r JOIN sources s ON s.id = r.source_id";
+
+fn review_from_row(row: &SqliteRow) -> StoreResult<ReviewItem> {
+    let reason: String = row.try_get("reason")?;
+    let person: Option<String> = row.try_get("person_id")?;
+    Ok(ReviewItem {
+        id: ReviewId(parse_uuid(row.try_get("id")?)?),
+        source: SourceRecord {
+            id: SourceId(parse_uuid(row.try_get("source_id")?)?),
+            ods_code: row.try_get("ods_code")?,
+            name: row.try_get("name")?,
+        },
+        patient_key: row.try_get("patient_key")?,
+        reason: ReviewReason::parse(&reason)
+            .ok_or_else(|| StoreError::Corrupt(format!("review reason {reason:?}")))?,
+        nhs_number: row.try_get("nhs_number")?,
+        detail: row.try_get("detail")?,
+        attached_to: person.map(|p| parse_uuid(&p).map(PersonId)).transpose()?,
+        created_at: parse_time(row.try_get("created_at")?)?,
+        held: row.try_get("held")?,
+    })
+}
+
+const RESOURCE_COLUMNS: &str = "row_id, logical_id, resource_type, resource_id, version, \
+     version_id, content_hash, person_id, review_id, body";
+
+fn resource_from_row(row: &SqliteRow) -> StoreResult<StoredResource> {
+    let person: Option<String> = row.try_get("person_id")?;
+    let review: Option<String> = row.try_get("review_id")?;
+    Ok(StoredResource {
+        row_id: row.try_get("row_id")?,
+        logical_id: row.try_get("logical_id")?,
+        resource_type: row.try_get("resource_type")?,
+        resource_id: row.try_get("resource_id")?,
+        version: row.try_get("version")?,
+        version_id: row.try_get("version_id")?,
+        content_hash: row.try_get("content_hash")?,
+        person_id: person.map(|p| parse_uuid(&p).map(PersonId)).transpose()?,
+        review_id: review.map(|r| parse_uuid(&r).map(ReviewId)).transpose()?,
+        body: row.try_get("body")?,
+    })
+}
+
+fn entry_status_text(s: EntryStatus) -> &'static str {
+    match s {
+        EntryStatus::Current => "current",
+        EntryStatus::EnteredInError => "entered_in_error",
+    }
+}
+
+/// The ingest transaction on SQLite.
+struct SqliteIngest {
+    tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+}
+
+#[async_trait]
+impl IngestTx for SqliteIngest {
+    async fn current_resource(
+        &mut self,
+        source: SourceId,
+        resource_type: &str,
+        resource_id: &str,
+    ) -> StoreResult<Option<StoredResource>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESOURCE_COLUMNS} FROM fhir_resources WHERE source_id = $1 \
+             AND resource_type = $2 AND resource_id = $3 AND is_current = 1"
+        )))
+        .bind(source.to_string())
+        .bind(resource_type)
+        .bind(resource_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(resource_from_row).transpose()
+    }
+
+    async fn put_resource(&mut self, new: NewResource<'_>) -> StoreResult<StoredResource> {
+        let existing: Option<(String, i64)> = sqlx::query_as(
+            "SELECT logical_id, MAX(version) FROM fhir_resources WHERE source_id = $1 \
+             AND resource_type = $2 AND resource_id = $3 GROUP BY logical_id",
+        )
+        .bind(new.source.to_string())
+        .bind(new.resource_type)
+        .bind(new.resource_id)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let (logical_id, version) = match existing {
+            Some((logical, max)) => (logical, max + 1),
+            None => (Uuid::now_v7().to_string(), 1),
+        };
+        if new.make_current {
+            sqlx::query(
+                "UPDATE fhir_resources SET is_current = 0 WHERE source_id = $1 \
+                 AND resource_type = $2 AND resource_id = $3 AND is_current = 1",
+            )
+            .bind(new.source.to_string())
+            .bind(new.resource_type)
+            .bind(new.resource_id)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        let row_id = Uuid::now_v7().to_string();
+        sqlx::query(
+            "INSERT INTO fhir_resources (row_id, logical_id, source_id, resource_type, \
+             resource_id, version, version_id, content_hash, is_current, person_id, review_id, \
+             received_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&row_id)
+        .bind(&logical_id)
+        .bind(new.source.to_string())
+        .bind(new.resource_type)
+        .bind(new.resource_id)
+        .bind(version)
+        .bind(new.version_id)
+        .bind(new.content_hash)
+        .bind(i64::from(new.make_current))
+        .bind(new.person_id.map(|p| p.to_string()))
+        .bind(new.review_id.map(|r| r.to_string()))
+        .bind(time_text(new.received_at))
+        .bind(new.body)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(StoredResource {
+            row_id,
+            logical_id,
+            resource_type: new.resource_type.to_owned(),
+            resource_id: new.resource_id.to_owned(),
+            version,
+            version_id: new.version_id.map(str::to_owned),
+            content_hash: new.content_hash.to_owned(),
+            person_id: new.person_id,
+            review_id: new.review_id,
+            body: new.body.to_owned(),
+        })
+    }
+
+    async fn resource_by_identifier(
+        &mut self,
+        source: SourceId,
+        resource_type: &str,
+        system: &str,
+        value: &str,
+    ) -> StoreResult<Option<StoredResource>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESOURCE_COLUMNS} FROM fhir_resources f WHERE f.is_current = 1 \
+             AND f.source_id = $1 AND f.resource_type = $2 AND f.resource_id = \
+             (SELECT i.resource_id FROM fhir_identifiers i WHERE i.source_id = $1 \
+              AND i.resource_type = $2 AND i.system = $3 AND i.value = $4)"
+        )))
+        .bind(source.to_string())
+        .bind(resource_type)
+        .bind(system)
+        .bind(value)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(resource_from_row).transpose()
+    }
+
+    async fn put_identifier(
+        &mut self,
+        source: SourceId,
+        resource_type: &str,
+        system: &str,
+        value: &str,
+        resource_id: &str,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO fhir_identifiers (source_id, resource_type, system, value, resource_id) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source_id, resource_type, system, value) \
+             DO UPDATE SET resource_id = excluded.resource_id",
+        )
+        .bind(source.to_string())
+        .bind(resource_type)
+        .bind(system)
+        .bind(value)
+        .bind(resource_id)
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn held_resources(&mut self, review: ReviewId) -> StoreResult<Vec<StoredResource>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESOURCE_COLUMNS} FROM fhir_resources WHERE review_id = $1 \
+             AND is_current = 1 ORDER BY received_at, row_id"
+        )))
+        .bind(review.to_string())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(resource_from_row).collect()
+    }
+
+    async fn set_resource_person(&mut self, row_id: &str, person: PersonId) -> StoreResult<()> {
+        sqlx::query("UPDATE fhir_resources SET person_id = $1 WHERE row_id = $2")
+            .bind(person.to_string())
+            .bind(row_id)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn person_by_nhs(
+        &mut self,
+        nhs: NhsNumber,
+    ) -> StoreResult<Option<(PersonId, NaiveDate)>> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT id, birth_date FROM persons WHERE nhs_number = $1")
+                .bind(nhs.digits())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        row.map(|(id, birth)| Ok((PersonId(parse_uuid(&id)?), parse_date(&birth)?)))
+            .transpose()
+    }
+
+    async fn upsert_person(
+        &mut self,
+        person: &NewPerson,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PersonId> {
+        let id: String = sqlx::query_scalar(UPSERT_PERSON)
+            .bind(Uuid::now_v7().to_string())
+            .bind(person.nhs_number.digits())
+            .bind(&person.name.given)
+            .bind(&person.name.family)
+            .bind(&person.name.preferred)
+            .bind(date_text(person.birth_date))
+            .bind(sex_text(person.sex))
+            .bind(&person.gp_practice)
+            .bind(time_text(now))
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(PersonId(parse_uuid(&id)?))
+    }
+
+    async fn review_item(
+        &mut self,
+        source: SourceId,
+        patient_key: &str,
+    ) -> StoreResult<Option<(ReviewId, Option<PersonId>)>> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT id, person_id FROM review_items WHERE source_id = $1 AND patient_key = $2",
+        )
+        .bind(source.to_string())
+        .bind(patient_key)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|(id, person)| {
+            Ok((
+                ReviewId(parse_uuid(&id)?),
+                person.map(|p| parse_uuid(&p).map(PersonId)).transpose()?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn review_by_id(&mut self, id: ReviewId) -> StoreResult<Option<ReviewItem>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{REVIEW_SELECT} WHERE r.id = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(review_from_row).transpose()
+    }
+
+    async fn open_review(
+        &mut self,
+        source: SourceId,
+        patient_key: &str,
+        reason: ReviewReason,
+        nhs_number: Option<&str>,
+        detail: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ReviewId> {
+        let id = ReviewId(Uuid::now_v7());
+        sqlx::query(
+            "INSERT INTO review_items (id, source_id, patient_key, reason, nhs_number, detail, \
+             status, person_id, created_at, resolved_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'open', NULL, $7, NULL)",
+        )
+        .bind(id.to_string())
+        .bind(source.to_string())
+        .bind(patient_key)
+        .bind(reason.as_str())
+        .bind(nhs_number)
+        .bind(detail)
+        .bind(time_text(now))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    async fn close_review(
+        &mut self,
+        id: ReviewId,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE review_items SET status = 'attached', person_id = $1, resolved_at = $2 \
+             WHERE id = $3",
+        )
+        .bind(person.to_string())
+        .bind(time_text(now))
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        sqlx::query("UPDATE fhir_resources SET person_id = $1 WHERE review_id = $2")
+            .bind(person.to_string())
+            .bind(id.to_string())
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn entries_from(&mut self, logical_id: &str) -> StoreResult<Vec<EntryRow>> {
+        // source_ref is "<logical id>#<key>"; '#' sorts after every character a UUID has,
+        // so the range is exactly this resource's entries.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS}, e.source_ref FROM entries e \
+             WHERE e.source_ref >= $1 AND e.source_ref < $2"
+        )))
+        .bind(format!("{logical_id}#"))
+        .bind(format!("{logical_id}$"))
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let entry = entry_from_row(r)?;
+                Ok(EntryRow {
+                    id: entry.id,
+                    person_id: entry.person_id,
+                    source_ref: r.try_get("source_ref")?,
+                    entry,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_entry(
+        &mut self,
+        person: PersonId,
+        source_ref: &str,
+        entry: &NewEntry,
+    ) -> StoreResult<EntryId> {
+        let id = EntryId(Uuid::now_v7());
+        insert_entry_row(&mut self.tx, id, person, Some(source_ref), entry).await?;
+        Ok(id)
+    }
+
+    async fn update_entry(
+        &mut self,
+        id: EntryId,
+        person: PersonId,
+        entry: &NewEntry,
+        status: EntryStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO entry_versions (entry_id, version, person_id, kind, status, \
+             organisation, ods_code, source_system, source_id, author, authored_at, received_at, \
+             body, superseded_at) SELECT id, version, person_id, kind, status, organisation, \
+             ods_code, source_system, source_id, author, authored_at, received_at, body, $1 \
+             FROM entries WHERE id = $2",
+        )
+        .bind(time_text(now))
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        let body = serde_json::to_string(&entry.body)
+            .map_err(|e| StoreError::Corrupt(format!("entry body: {e}")))?;
+        let p = &entry.provenance;
+        sqlx::query(
+            "UPDATE entries SET version = version + 1, kind = $1, status = $2, organisation = $3, \
+             ods_code = $4, source_system = $5, source_id = $6, author = $7, authored_at = $8, \
+             received_at = $9, body = $10, person_id = $12 WHERE id = $11",
+        )
+        .bind(entry.body.kind().as_str())
+        .bind(entry_status_text(status))
+        .bind(&p.organisation)
+        .bind(&p.ods_code)
+        .bind(&p.system)
+        .bind(&p.source_id)
+        .bind(&p.author)
+        .bind(time_text(p.authored_at))
+        .bind(time_text(p.received_at))
+        .bind(body)
+        .bind(id.to_string())
+        .bind(person.to_string())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn put_attachment(
+        &mut self,
+        person: PersonId,
+        content_type: &str,
+        title: Option<&str>,
+        data: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<String> {
+        let id = Uuid::now_v7().to_string();
+        sqlx::query(
+            "INSERT INTO attachments (id, person_id, content_type, title, size, data, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(person.to_string())
+        .bind(content_type)
+        .bind(title)
+        .bind(i64::try_from(data.len()).unwrap_or(i64::MAX))
+        .bind(data)
+        .bind(time_text(now))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(id)
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+const UPSERT_PERSON: &str = "INSERT INTO persons (id, nhs_number, given, family, preferred, \
+     birth_date, sex, gp_practice, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+     ON CONFLICT (nhs_number) DO UPDATE SET given = excluded.given, \
+     family = excluded.family, preferred = excluded.preferred, \
+     birth_date = excluded.birth_date, sex = excluded.sex, \
+     gp_practice = COALESCE(excluded.gp_practice, persons.gp_practice), \
+     updated_at = excluded.updated_at RETURNING id";
+
+async fn insert_entry_row(
+    conn: &mut sqlx::SqliteConnection,
+    id: EntryId,
+    person: PersonId,
+    source_ref: Option<&str>,
+    entry: &NewEntry,
+) -> StoreResult<()> {
+    let body = serde_json::to_string(&entry.body)
+        .map_err(|e| StoreError::Corrupt(format!("entry body: {e}")))?;
+    let p = &entry.provenance;
+    sqlx::query(
+        "INSERT INTO entries (id, person_id, kind, version, status, organisation, \
+         ods_code, source_system, source_id, author, authored_at, received_at, body, source_ref) \
+         VALUES ($1, $2, $3, 1, 'current', $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(id.to_string())
+    .bind(person.to_string())
+    .bind(entry.body.kind().as_str())
+    .bind(&p.organisation)
+    .bind(&p.ods_code)
+    .bind(&p.system)
+    .bind(&p.source_id)
+    .bind(&p.author)
+    .bind(time_text(p.authored_at))
+    .bind(time_text(p.received_at))
+    .bind(body)
+    .bind(source_ref)
+    .execute(conn)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+            StoreError::NotFound(format!("there is no person {person}"))
+        }
+        _ => StoreError::Database(e),
+    })?;
+    Ok(())
 }
 
 #[cfg(test)]
