@@ -1,7 +1,7 @@
 //! The app's routes and the frame around every page.
 //!
-//! Routes: `/` (the resident list, or sign-in), `/residents/:id` (a resident's summary);
-//! anything else is a readable "not found" page. The server answers every app route
+//! Routes: `/` (the resident list, or sign-in), `/residents/:id` (a resident's summary),
+//! `/residents/:id/documents/:doc` (one of their documents); anything else is a readable "not found" page. The server answers every app route
 //! with `index.html`, so a reload or a bookmark on any route works.
 
 use yew::prelude::*;
@@ -9,6 +9,7 @@ use yew_router::prelude::*;
 
 use crate::components::header::AppHeader;
 use crate::components::notice::NoticeBar;
+use crate::pages::document::DocumentPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::resident_list::ResidentListPage;
 use crate::pages::resident_summary::ResidentSummaryPage;
@@ -21,6 +22,9 @@ pub enum Route {
     Home,
     #[at("/residents/:id")]
     Resident { id: String },
+    /// One of a resident's documents, on a page of its own for reading.
+    #[at("/residents/:id/documents/:doc")]
+    Document { id: String, doc: String },
     #[not_found]
     #[at("/not-found")]
     NotFound,
@@ -66,6 +70,7 @@ fn Shell() -> Html {
                 match route {
                     Route::Home => html! { <ResidentListPage /> },
                     Route::Resident { id } => html! { <ResidentSummaryPage {id} /> },
+                    Route::Document { id, doc } => html! { <DocumentPage {id} {doc} /> },
                     Route::NotFound => html! { <NotFoundPage /> },
                 }
             };

@@ -4,14 +4,17 @@
 //! Code map: [`app`] (routes and layout), [`pages`] (one module a screen),
 //! [`components`] (pieces pages share), [`hooks`], [`state`] (the app state, its actions and the
 //! flows that change it), [`services`] (IndexedDB and the server API), [`present`]
-//! (words and order for what pages show), [`clock`] (the tablet's date and time).
+//! (words and order for what pages show), [`select`] (which entries a section shows),
+//! [`chart`] (the geometry of a lab trend chart), [`clock`] (the tablet's date and time).
 
 pub mod app;
+pub mod chart;
 pub mod clock;
 pub mod components;
 pub mod hooks;
 pub mod pages;
 pub mod present;
+pub mod select;
 pub mod services;
 pub mod state;
 
@@ -36,6 +39,9 @@ mod entry {
         }
     }
 }
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod test_support;
 
 #[cfg(all(test, target_arch = "wasm32"))]
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);

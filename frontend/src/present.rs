@@ -8,11 +8,13 @@
 
 use std::cmp::Ordering;
 
-use bedside_domain::dates::date_label;
+use bedside_domain::dates::{date_label, date_label_short};
 use bedside_domain::record::{
-    AbnormalFlag, AdvanceCareForm, ClinicalStatus, CprDecision, LabValue, ReferenceRange, Severity,
+    AbnormalFlag, AdvanceCareForm, Attachment, ClinicalStatus, CprDecision, EntryBody, LabValue,
+    MedicationStatus, ReferenceRange, Severity,
 };
-use bedside_domain::summary::{AllergyState, Banner, CprState, HospitalState};
+use bedside_domain::summary::{AllergyState, Banner, CprState, HospitalState, MedicationLine};
+use chrono::{Datelike, NaiveDate};
 
 use crate::services::local_db::StoredResident;
 
@@ -49,21 +51,21 @@ pub fn cpr_text(state: &CprState) -> String {
     }
 }
 
-/// "In hospital: St Thomas' Hospital, Ward 3, since 12 Nov 2026", saying plainly what the
-/// tablet does not know yet.
-pub fn hospital_text(state: &HospitalState) -> String {
-    let mut parts = Vec::new();
-    match &state.hospital {
-        Some(h) => parts.push(h.clone()),
-        None => parts.push("hospital not recorded".to_owned()),
+/// The banner's hospital line: "In hospital: St Thomas' Hospital since 12 Nov, Ward 7
+/// (Care of Older People)", saying plainly when the hospital has not sent the details
+/// yet. It starts "In hospital" whatever is known (the browser tests look for it).
+pub fn hospital_text(state: &HospitalState, this_year: i32) -> String {
+    let Some(hospital) = &state.hospital else {
+        return "In hospital (details not yet received)".to_owned();
+    };
+    let mut text = format!("In hospital: {hospital}");
+    if let Some(since) = state.since {
+        text.push_str(&format!(" since {}", date_label_short(since, this_year)));
     }
     if let Some(ward) = &state.ward {
-        parts.push(ward.clone());
+        text.push_str(&format!(", {ward}"));
     }
-    if let Some(since) = state.since {
-        parts.push(format!("since {}", date_label(since)));
-    }
-    format!("In hospital: {}", parts.join(", "))
+    text
 }
 
 /// The badges a resident's list item carries, in the order shown.
@@ -233,16 +235,44 @@ pub fn lab_value_text(value: &LabValue) -> String {
     }
 }
 
-/// "Range 3.5–5.3", "Range under 5", or the lab's own words.
-pub fn range_text(range: &ReferenceRange) -> Option<String> {
-    if let Some(text) = &range.text {
-        return Some(format!("Range {text}"));
+/// "3.5–5.3", "under 5", or the lab's own words.
+pub fn range_words(range: &ReferenceRange) -> Option<String> {
+    if let Some(text) = range
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        return Some(text.to_owned());
     }
     match (range.low, range.high) {
-        (Some(low), Some(high)) => Some(format!("Range {low}–{high}")),
-        (Some(low), None) => Some(format!("Range over {low}")),
-        (None, Some(high)) => Some(format!("Range under {high}")),
+        (Some(low), Some(high)) => Some(format!("{low}–{high}")),
+        (Some(low), None) => Some(format!("over {low}")),
+        (None, Some(high)) => Some(format!("under {high}")),
         (None, None) => None,
+    }
+}
+
+/// The period a document covers: "3 Nov to 12 Nov 2026", one day, or when it was
+/// written when it names no period.
+pub fn document_period_text(
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+    written: NaiveDate,
+) -> String {
+    match (start, end) {
+        (Some(s), Some(e)) if s < e => {
+            let from = if s.year() == e.year() {
+                date_label_short(s, e.year())
+            } else {
+                date_label(s)
+            };
+            format!("{from} to {}", date_label(e))
+        }
+        (Some(s), Some(_)) => date_label(s),
+        (Some(s), None) => format!("From {}", date_label(s)),
+        (None, Some(e)) => format!("To {}", date_label(e)),
+        (None, None) => format!("Written on {}", date_label(written)),
     }
 }
 
@@ -317,6 +347,172 @@ pub fn paragraphs(text: &str) -> Vec<String> {
 
 /// Whether a medicine has waited long enough for a supply that staff should chase it.
 pub const AWAITING_SUPPLY_WARN_DAYS: i64 = 7;
+
+/// "Prescribed on 3 Nov by Dr A Shah": the medicine's latest order.
+pub fn prescribed_text(line: &MedicationLine<'_>, this_year: i32) -> String {
+    let on = date_label_short(line.prescribed_on, this_year);
+    match &line.order.body {
+        EntryBody::MedicationOrder {
+            prescriber: Some(who),
+            ..
+        } if !who.trim().is_empty() => format!("Prescribed on {on} by {who}"),
+        _ => format!("Prescribed on {on}"),
+    }
+}
+
+/// "Last dispensed on 12 Nov by High Street Pharmacy (28 tablets)", saying when that
+/// supply was for an earlier prescription; "Dispensing not recorded" when no pharmacy
+/// has sent a supply.
+pub fn dispensed_text(line: &MedicationLine<'_>, this_year: i32) -> String {
+    let Some(s) = line.last_supply() else {
+        return "Dispensing not recorded".to_owned();
+    };
+    let quantity = s
+        .quantity
+        .filter(|q| !q.trim().is_empty())
+        .map(|q| format!(" ({q})"))
+        .unwrap_or_default();
+    let earlier = if s.dispensed_on < line.prescribed_on {
+        ", before the latest prescription"
+    } else {
+        ""
+    };
+    format!(
+        "Last dispensed on {} by {}{quantity}{earlier}",
+        date_label_short(s.dispensed_on, this_year),
+        s.dispenser
+    )
+}
+
+/// A medicine being taken that the pharmacy has not supplied since it was prescribed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SupplyWait {
+    /// Under [`AWAITING_SUPPLY_WARN_DAYS`]: worth knowing, not yet worth chasing.
+    Note(String),
+    /// Long enough that staff should ask the pharmacy or GP.
+    Warning(String),
+}
+
+/// Whether to say a medicine is waiting for its supply, and the words. Only medicines
+/// being taken wait: one on hold or stopped is not expected to be supplied.
+pub fn supply_wait(line: &MedicationLine<'_>, today: NaiveDate) -> Option<SupplyWait> {
+    if line.status != MedicationStatus::Active {
+        return None;
+    }
+    let days = line.days_awaiting_supply(today)?;
+    let since = date_label_short(line.prescribed_on, today.year());
+    Some(if days >= AWAITING_SUPPLY_WARN_DAYS {
+        SupplyWait::Warning(format!(
+            "Not dispensed {days} days after it was prescribed (on {since}). \
+             Check with the pharmacy or GP."
+        ))
+    } else if days == 0 {
+        SupplyWait::Note("Awaiting supply: prescribed today".to_owned())
+    } else {
+        SupplyWait::Note(format!(
+            "Awaiting supply since {since} ({})",
+            days_text(days)
+        ))
+    })
+}
+
+fn days_text(days: i64) -> String {
+    if days == 1 {
+        "1 day".to_owned()
+    } else {
+        format!("{days} days")
+    }
+}
+
+/// A medicine's status when it is not simply being taken.
+pub fn medication_status_text(status: MedicationStatus) -> Option<&'static str> {
+    match status {
+        MedicationStatus::Active => None,
+        MedicationStatus::OnHold => Some("On hold: not being given for now"),
+        MedicationStatus::Stopped => Some("Stopped"),
+        MedicationStatus::Completed => Some("Course completed"),
+    }
+}
+
+/// "3 Nov to 12 Nov 2026 (9 days)": a finished hospital stay.
+pub fn stay_period_text(admitted: NaiveDate, discharged: Option<NaiveDate>) -> String {
+    match discharged {
+        Some(out) if out >= admitted => {
+            let days = (out - admitted).num_days();
+            let from = if admitted.year() == out.year() {
+                date_label_short(admitted, out.year())
+            } else {
+                date_label(admitted)
+            };
+            format!("{from} to {} ({})", date_label(out), days_text(days))
+        }
+        _ => format!(
+            "Admitted on {}; discharge date not recorded",
+            date_label(admitted)
+        ),
+    }
+}
+
+/// What kind of file an attachment is, in a word staff know.
+pub fn attachment_kind(content_type: &str) -> &'static str {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    match essence.as_str() {
+        "application/pdf" => "PDF",
+        t if t.starts_with("image/") => "Image",
+        t if t.starts_with("text/") => "Text",
+        _ => "File",
+    }
+}
+
+/// "PDF: Discharge letter (240 KB)".
+pub fn attachment_label(a: &Attachment) -> String {
+    let title = a
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .unwrap_or("untitled file");
+    let size = a
+        .size
+        .map(|s| format!(" ({})", size_text(s)))
+        .unwrap_or_default();
+    format!("{}: {title}{size}", attachment_kind(&a.content_type))
+}
+
+/// A file size as people read it: "900 bytes", "240 KB", "1.4 MB".
+pub fn size_text(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * 1024;
+    if bytes < KB {
+        format!("{bytes} bytes")
+    } else if bytes < MB {
+        format!("{} KB", (bytes + KB / 2) / KB)
+    } else {
+        // Sizes far beyond any real document still print; the float only rounds.
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    }
+}
+
+/// The note for entries this version cannot show, so they are not silently missing.
+pub fn unknown_note(count: usize) -> Option<String> {
+    match count {
+        0 => None,
+        1 => Some(
+            "1 item this version of the app cannot show. It will appear once the app is \
+             updated."
+                .to_owned(),
+        ),
+        n => Some(format!(
+            "{n} items this version of the app cannot show. They will appear once the app \
+             is updated."
+        )),
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -442,21 +638,33 @@ mod tests {
             }),
             "ReSPECT — DNACPR: do not attempt CPR"
         );
+        let stay = HospitalState {
+            hospital: Some("St Thomas' Hospital".into()),
+            ward: Some("Ward 7 (Elderly care)".into()),
+            since: Some(day(2026, 11, 12)),
+        };
         assert_eq!(
-            hospital_text(&HospitalState {
-                hospital: Some("St Thomas' Hospital".into()),
-                ward: Some("Ward 3".into()),
-                since: Some(day(2026, 11, 12)),
-            }),
-            "In hospital: St Thomas' Hospital, Ward 3, since 12 Nov 2026"
+            hospital_text(&stay, 2026),
+            "In hospital: St Thomas' Hospital since 12 Nov, Ward 7 (Elderly care)"
         );
         assert_eq!(
-            hospital_text(&HospitalState {
-                hospital: None,
-                ward: None,
-                since: None
-            }),
-            "In hospital: hospital not recorded"
+            hospital_text(&stay, 2027),
+            "In hospital: St Thomas' Hospital since 12 Nov 2026, Ward 7 (Elderly care)"
+        );
+        assert_eq!(
+            hospital_text(&HospitalState { ward: None, ..stay }, 2026),
+            "In hospital: St Thomas' Hospital since 12 Nov"
+        );
+        assert_eq!(
+            hospital_text(
+                &HospitalState {
+                    hospital: None,
+                    ward: None,
+                    since: None
+                },
+                2026
+            ),
+            "In hospital (details not yet received)"
         );
     }
 
@@ -510,15 +718,15 @@ mod tests {
             "4.5"
         );
         assert_eq!(
-            range_text(&ReferenceRange {
+            range_words(&ReferenceRange {
                 low: Some(3.5),
                 high: Some(5.3),
                 text: None
             }),
-            Some("Range 3.5–5.3".into())
+            Some("3.5–5.3".into())
         );
         assert_eq!(
-            range_text(&ReferenceRange {
+            range_words(&ReferenceRange {
                 low: None,
                 high: None,
                 text: None
@@ -547,5 +755,222 @@ mod tests {
             ]
         );
         assert!(paragraphs("   \n").is_empty());
+    }
+
+    mod medicines {
+        use bedside_domain::record::{Concept, DMD, Entry, EntryBody, MedicationStatus};
+        use bedside_domain::summary::medication_lines;
+        #[cfg(target_arch = "wasm32")]
+        use wasm_bindgen_test::wasm_bindgen_test as test;
+
+        use super::super::*;
+        use crate::select::fixtures::{at, day, entry};
+
+        fn order(
+            prescribed: NaiveDate,
+            prescriber: Option<&str>,
+            status: MedicationStatus,
+        ) -> Entry {
+            entry(
+                1,
+                at(2026, 11, 3),
+                EntryBody::MedicationOrder {
+                    medicine: Concept::coded("Amlodipine 5mg tablets", DMD, "3"),
+                    dosage: Some("One daily".into()),
+                    prescribed_on: prescribed,
+                    prescriber: prescriber.map(str::to_owned),
+                    status,
+                },
+            )
+        }
+
+        fn supply(n: u128, on: NaiveDate, quantity: Option<&str>) -> Entry {
+            entry(
+                n,
+                at(2026, 11, 12),
+                EntryBody::MedicationSupply {
+                    medicine: Concept::coded("Amlodipine 5mg", DMD, "3"),
+                    dispensed_on: on,
+                    quantity: quantity.map(str::to_owned),
+                    dispenser: "High Street Pharmacy".into(),
+                },
+            )
+        }
+
+        #[test]
+        fn prescribed_and_dispensed_read_as_staff_say_them() {
+            let entries = vec![
+                order(
+                    day(2026, 11, 3),
+                    Some("Dr A Shah"),
+                    MedicationStatus::Active,
+                ),
+                supply(2, day(2026, 11, 12), Some("28 tablets")),
+                supply(3, day(2026, 10, 1), None),
+            ];
+            let lines = medication_lines(&entries);
+            assert_eq!(
+                prescribed_text(&lines[0], 2026),
+                "Prescribed on 3 Nov by Dr A Shah"
+            );
+            assert_eq!(
+                prescribed_text(&lines[0], 2027),
+                "Prescribed on 3 Nov 2026 by Dr A Shah"
+            );
+            assert_eq!(
+                dispensed_text(&lines[0], 2026),
+                "Last dispensed on 12 Nov by High Street Pharmacy (28 tablets)"
+            );
+            assert_eq!(supply_wait(&lines[0], day(2026, 11, 20)), None);
+
+            let no_supply = vec![order(day(2026, 11, 3), None, MedicationStatus::Active)];
+            let lines = medication_lines(&no_supply);
+            assert_eq!(prescribed_text(&lines[0], 2026), "Prescribed on 3 Nov");
+            assert_eq!(dispensed_text(&lines[0], 2026), "Dispensing not recorded");
+        }
+
+        #[test]
+        fn an_older_supply_says_it_came_before_the_prescription() {
+            let entries = vec![
+                order(day(2026, 11, 3), None, MedicationStatus::Active),
+                supply(2, day(2026, 10, 1), Some("28 tablets")),
+            ];
+            let lines = medication_lines(&entries);
+            assert_eq!(
+                dispensed_text(&lines[0], 2026),
+                "Last dispensed on 1 Oct by High Street Pharmacy (28 tablets), before the \
+                 latest prescription"
+            );
+        }
+
+        #[test]
+        fn waiting_for_supply_is_a_note_then_a_warning_from_seven_days() {
+            let entries = vec![order(day(2026, 11, 3), None, MedicationStatus::Active)];
+            let line = &medication_lines(&entries)[0];
+            let cases = [
+                (
+                    day(2026, 11, 3),
+                    Some(SupplyWait::Note("Awaiting supply: prescribed today".into())),
+                ),
+                (
+                    day(2026, 11, 4),
+                    Some(SupplyWait::Note(
+                        "Awaiting supply since 3 Nov (1 day)".into(),
+                    )),
+                ),
+                (
+                    day(2026, 11, 9),
+                    Some(SupplyWait::Note(
+                        "Awaiting supply since 3 Nov (6 days)".into(),
+                    )),
+                ),
+                (
+                    day(2026, 11, 10),
+                    Some(SupplyWait::Warning(
+                        "Not dispensed 7 days after it was prescribed (on 3 Nov). Check with \
+                         the pharmacy or GP."
+                            .into(),
+                    )),
+                ),
+                // Dated in the future (a clock that is wrong): no claim either way.
+                (day(2026, 11, 1), None),
+            ];
+            for (today, want) in cases {
+                assert_eq!(supply_wait(line, today), want, "on {today}");
+            }
+        }
+
+        #[test]
+        fn medicines_not_being_taken_never_wait() {
+            for status in [
+                MedicationStatus::OnHold,
+                MedicationStatus::Stopped,
+                MedicationStatus::Completed,
+            ] {
+                let entries = vec![order(day(2026, 11, 3), None, status)];
+                let line = &medication_lines(&entries)[0];
+                assert_eq!(supply_wait(line, day(2026, 11, 30)), None, "{status:?}");
+                assert!(medication_status_text(status).is_some());
+            }
+            assert_eq!(medication_status_text(MedicationStatus::Active), None);
+        }
+    }
+
+    #[test]
+    fn stays_attachments_and_unknown_items_in_words() {
+        assert_eq!(
+            stay_period_text(day(2026, 11, 3), Some(day(2026, 11, 12))),
+            "3 Nov to 12 Nov 2026 (9 days)"
+        );
+        assert_eq!(
+            stay_period_text(day(2025, 12, 30), Some(day(2026, 1, 2))),
+            "30 Dec 2025 to 2 Jan 2026 (3 days)"
+        );
+        assert_eq!(
+            stay_period_text(day(2026, 11, 3), Some(day(2026, 11, 3))),
+            "3 Nov to 3 Nov 2026 (0 days)"
+        );
+        assert_eq!(
+            stay_period_text(day(2026, 11, 3), None),
+            "Admitted on 3 Nov 2026; discharge date not recorded"
+        );
+
+        let pdf = Attachment {
+            id: "a1".into(),
+            content_type: "application/pdf".into(),
+            title: Some("Discharge letter".into()),
+            size: Some(245_760),
+        };
+        assert_eq!(attachment_label(&pdf), "PDF: Discharge letter (240 KB)");
+        let bare = Attachment {
+            id: "a2".into(),
+            content_type: "Application/PDF; charset=binary".into(),
+            title: Some("  ".into()),
+            size: None,
+        };
+        assert_eq!(attachment_label(&bare), "PDF: untitled file");
+        assert_eq!(attachment_kind("image/png"), "Image");
+        assert_eq!(attachment_kind("application/zip"), "File");
+        assert_eq!(size_text(900), "900 bytes");
+        assert_eq!(size_text(1024), "1 KB");
+        assert_eq!(size_text(1_468_006), "1.4 MB");
+
+        let written = day(2026, 11, 14);
+        assert_eq!(
+            document_period_text(Some(day(2026, 11, 3)), Some(day(2026, 11, 12)), written),
+            "3 Nov to 12 Nov 2026"
+        );
+        assert_eq!(
+            document_period_text(Some(day(2026, 11, 5)), Some(day(2026, 11, 5)), written),
+            "5 Nov 2026"
+        );
+        assert_eq!(
+            document_period_text(None, None, written),
+            "Written on 14 Nov 2026"
+        );
+        assert_eq!(
+            range_words(&ReferenceRange {
+                low: Some(90.0),
+                high: None,
+                text: None
+            }),
+            Some("over 90".into())
+        );
+        assert_eq!(
+            range_words(&ReferenceRange {
+                low: Some(1.0),
+                high: Some(2.0),
+                text: Some("Negative".into())
+            }),
+            Some("Negative".into()),
+            "the lab's words win"
+        );
+
+        assert_eq!(unknown_note(0), None);
+        assert!(unknown_note(1).is_some_and(|n| n.starts_with("1 item this version")));
+        assert!(
+            unknown_note(2)
+                .is_some_and(|n| n.starts_with("2 items this version of the app cannot show"))
+        );
     }
 }

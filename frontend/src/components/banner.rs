@@ -4,6 +4,7 @@
 use bedside_domain::dates::{age_on, date_label};
 use bedside_domain::record::CprDecision;
 use bedside_domain::summary::{AllergyState, CprState};
+use chrono::Datelike;
 use yew::prelude::*;
 
 use crate::clock::today;
@@ -19,7 +20,8 @@ pub struct BannerProps {
 pub fn ResidentBanner(props: &BannerProps) -> Html {
     let r = &props.stored.resident;
     let b = &props.stored.banner;
-    let born = match age_on(r.birth_date, today()) {
+    let today = today();
+    let born = match age_on(r.birth_date, today) {
         Some(age) => format!("{} (age {age})", date_label(r.birth_date)),
         None => date_label(r.birth_date),
     };
@@ -68,7 +70,7 @@ pub fn ResidentBanner(props: &BannerProps) -> Html {
                 </li>
                 if let Some(h) = &b.in_hospital {
                     <li class="banner-fact fact-alert">
-                        <span data-testid="banner-hospital">{ hospital_text(h) }</span>
+                        <span data-testid="banner-hospital">{ hospital_text(h, today.year()) }</span>
                     </li>
                 }
             </ul>

@@ -1,5 +1,6 @@
 //! One module a screen.
 
+pub mod document;
 pub mod not_found;
 pub mod resident_list;
 pub mod resident_summary;

@@ -13,7 +13,7 @@ use bedside_domain::api::{ApiError, ErrorCode, HomeRecords, LoginRequest, LoginR
 use gloo_net::http::{Request, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::RequestCache;
 
@@ -21,6 +21,16 @@ use crate::services::local_db::RawRecords;
 
 const LOGIN: &str = "/api/v1/auth/login";
 const RECORDS: &str = "/api/v1/records";
+const ATTACHMENTS: &str = "/api/v1/attachments";
+
+/// The address of a document's file. Opening it needs the staff token, so pages fetch it
+/// with [`attachment`] rather than follow the link.
+pub fn attachment_url(id: &str) -> String {
+    format!(
+        "{ATTACHMENTS}/{}",
+        String::from(js_sys::encode_uri_component(id))
+    )
+}
 
 /// Why a call to the server did not give the tablet what it asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -101,6 +111,58 @@ pub async fn home_records(token: &str) -> Result<Download, ApiFailure> {
     })
 }
 
+/// The kinds of file the tablet opens in the browser as they are. Anything else (HTML or
+/// SVG above all, which could run script in the app's origin from a `blob:` address) is
+/// handed over as bytes to download.
+const SAFE_TO_SHOW: [&str; 4] = ["application/pdf", "image/png", "image/jpeg", "text/plain"];
+
+/// The type a fetched file is opened as: the document's declared type when it is safe to
+/// show, otherwise `application/octet-stream`.
+pub fn shown_type(declared: &str) -> &'static str {
+    let essence = declared
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    SAFE_TO_SHOW
+        .into_iter()
+        .find(|t| *t == essence)
+        .unwrap_or("application/octet-stream")
+}
+
+/// `GET /api/v1/attachments/{id}`: a document's file, as a `Blob` of the type
+/// [`shown_type`] allows for `declared_type`. Never stored: the browser's HTTP cache is
+/// bypassed too, so a file does not outlive the page on a shared tablet.
+pub async fn attachment(
+    token: &str,
+    id: &str,
+    declared_type: &str,
+) -> Result<web_sys::Blob, ApiFailure> {
+    let response = Request::get(&attachment_url(id))
+        .cache(RequestCache::NoStore)
+        .header("Authorization", &format!("Bearer {token}"))
+        .send()
+        .await
+        .map_err(|_| ApiFailure::Offline)?;
+    let status = response.status();
+    if !(200..300).contains(&status) {
+        return Err(failure(response).await);
+    }
+    let raw = web_sys::Response::from(response);
+    let read = raw.blob().map_err(|_| ApiFailure::BadResponse)?;
+    // The body arrives after the headers: a failure here is the network going.
+    let fetched: web_sys::Blob = JsFuture::from(read)
+        .await
+        .map_err(|_| ApiFailure::Offline)?
+        .dyn_into()
+        .map_err(|_| ApiFailure::BadResponse)?;
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(shown_type(declared_type));
+    web_sys::Blob::new_with_blob_sequence_and_options(&js_sys::Array::of1(&fetched), &options)
+        .map_err(|_| ApiFailure::BadResponse)
+}
+
 fn to_json<T: Serialize>(value: &T) -> Option<String> {
     let js = serde_wasm_bindgen::to_value(value).ok()?;
     js_sys::JSON::stringify(&js).ok()?.as_string()
@@ -122,10 +184,15 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, ApiFailure> 
 async fn read_with_json<T: DeserializeOwned>(
     response: Response,
 ) -> Result<(JsValue, T), ApiFailure> {
-    let status = response.status();
-    if (200..300).contains(&status) {
+    if (200..300).contains(&response.status()) {
         return body::<T>(response).await.ok_or(ApiFailure::BadResponse);
     }
+    Err(failure(response).await)
+}
+
+/// What an error status means, with the server's message when it sent one.
+async fn failure(response: Response) -> ApiFailure {
+    let status = response.status();
     // A body that is not an `ApiError` (a proxy's page, an empty 502) still gets words.
     let error = body::<ApiError>(response).await.map(|(_, e)| e);
     let message = error
@@ -140,9 +207,9 @@ async fn read_with_json<T: DeserializeOwned>(
             )
         });
     if unauthenticated {
-        Err(ApiFailure::Unauthenticated(message))
+        ApiFailure::Unauthenticated(message)
     } else {
-        Err(ApiFailure::Server { status, message })
+        ApiFailure::Server { status, message }
     }
 }
 
@@ -152,5 +219,32 @@ fn default_message(status: u16) -> String {
         429 => "Too many attempts: wait a minute and try again".to_owned(),
         502..=504 => "The server is not answering at the moment: try again shortly".to_owned(),
         _ => format!("Something went wrong on the server (error {status})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    #[test]
+    fn only_harmless_file_types_are_shown_as_they_are() {
+        assert_eq!(shown_type("application/pdf"), "application/pdf");
+        assert_eq!(
+            shown_type("Application/PDF; name=letter.pdf"),
+            "application/pdf"
+        );
+        assert_eq!(shown_type("image/jpeg"), "image/jpeg");
+        for risky in [
+            "text/html",
+            "image/svg+xml",
+            "application/xhtml+xml",
+            "text/xml",
+            "",
+        ] {
+            assert_eq!(shown_type(risky), "application/octet-stream", "{risky}");
+        }
     }
 }

@@ -9,6 +9,7 @@ use std::cell::Cell;
 use std::ops::Deref;
 use std::rc::Rc;
 
+use bedside_domain::PersonId;
 use bedside_domain::api::LoginResponse;
 use gloo_events::EventListener;
 use wasm_bindgen_futures::spawn_local;
@@ -132,6 +133,19 @@ impl AppHandle {
 
     pub fn remember_list_scroll(&self, y: f64) {
         self.state.dispatch(Action::RememberListScroll(y));
+    }
+
+    /// Remembers where a resident's summary was, before leaving it for a document.
+    pub fn set_summary_return(&self, to: Option<(PersonId, f64)>) {
+        self.state.dispatch(Action::SummaryReturn(to));
+    }
+
+    /// The signed-in member of staff's token, for the few requests a page makes itself.
+    pub fn token(&self) -> Option<AttrValue> {
+        self.state
+            .session
+            .as_ref()
+            .map(|s| AttrValue::from(s.token.clone()))
     }
 }
 

@@ -10,6 +10,7 @@ mod handle;
 
 use std::rc::Rc;
 
+use bedside_domain::PersonId;
 use bedside_domain::api::{HomeInfo, LoginResponse};
 use chrono::{DateTime, Utc};
 use yew::Reducible;
@@ -84,6 +85,9 @@ pub struct AppState {
     pub search: String,
     /// How far down the list was scrolled when a resident was opened.
     pub list_scroll: f64,
+    /// How far down a resident's summary was scrolled when one of their documents was
+    /// opened, so going back lands where staff left it.
+    pub summary_return: Option<(PersonId, f64)>,
 }
 
 impl AppState {
@@ -103,6 +107,7 @@ impl AppState {
             notice: None,
             search: String::new(),
             list_scroll: 0.0,
+            summary_return: None,
         }
     }
 
@@ -151,6 +156,8 @@ pub enum Action {
     Online(bool),
     Search(String),
     RememberListScroll(f64),
+    /// Where to put a resident's summary when it opens next (`None` once used).
+    SummaryReturn(Option<(PersonId, f64)>),
 }
 
 impl Reducible for AppState {
@@ -221,6 +228,7 @@ impl Reducible for AppState {
             Action::Online(online) => s.online = online,
             Action::Search(query) => s.search = query,
             Action::RememberListScroll(y) => s.list_scroll = y,
+            Action::SummaryReturn(to) => s.summary_return = to,
         }
         Rc::new(s)
     }
