@@ -257,3 +257,189 @@ async fn bad_admin_input_is_refused_with_a_reason_and_changes_nothing() {
             .is_none()
     );
 }
+
+fn write_json(dir: &Path, name: &str, value: &serde_json::Value) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, value.to_string()).expect("write");
+    path
+}
+
+fn patient(id: &str, nhs: &str) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Patient", "id": id,
+        "identifier": [{ "system": "https://fhir.nhs.uk/Id/nhs-number", "value": nhs }],
+        "name": [{ "use": "official", "family": "Testperson", "given": ["Edna"] }],
+        "gender": "female", "birthDate": "1936-03-09"
+    })
+}
+
+fn condition(id: &str, patient_ref: &str, text: &str) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Condition", "id": id,
+        "clinicalStatus": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "active" }] },
+        "code": { "text": text },
+        "subject": { "reference": patient_ref },
+        "recordedDate": "2026-09-01"
+    })
+}
+
+fn bundle(kind: &str, resources: Vec<serde_json::Value>) -> serde_json::Value {
+    serde_json::json!({
+        "resourceType": "Bundle", "type": kind,
+        "entry": resources.into_iter().map(|r| {
+            let t = r["resourceType"].as_str().unwrap_or_default().to_owned();
+            let id = r["id"].as_str().unwrap_or_default().to_owned();
+            serde_json::json!({ "fullUrl": format!("urn:uuid:{}", uuid::Uuid::new_v4()), "resource": r,
+                                "request": { "method": "PUT", "url": format!("{t}/{id}") } })
+        }).collect::<Vec<_>>()
+    })
+}
+
+#[tokio::test]
+async fn sources_import_and_the_review_queue_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("ingest.db");
+
+    let credential = last_line(&bedside(
+        &db,
+        &[
+            "source",
+            "add",
+            "--org",
+            "rj1",
+            "--name",
+            "St Thomas' Hospital",
+        ],
+    ));
+    assert!(credential.starts_with("bsrc_"), "{credential}");
+    let store = SqliteStore::open(&db).await.expect("open");
+    let source = store
+        .source_by_ods("RJ1")
+        .await
+        .expect("query")
+        .expect("source stored");
+    assert_eq!(source.name, "St Thomas' Hospital");
+    // Only a hash is kept: the credential itself is nowhere in the database file.
+    let raw = std::fs::read(&db).expect("read db");
+    let wal = std::fs::read(db.with_extension("db-wal")).unwrap_or_default();
+    let needle = credential.as_bytes();
+    for bytes in [&raw, &wal] {
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+    }
+
+    let files = dir.path().join("bundles");
+    std::fs::create_dir_all(&files).expect("mkdir");
+    write_json(
+        &files,
+        "1-good.json",
+        &bundle(
+            "transaction",
+            vec![
+                patient("p1", "9990000018"),
+                condition("c1", "Patient/p1", "Type 2 diabetes"),
+            ],
+        ),
+    );
+    write_json(
+        &files,
+        "2-held.json",
+        &bundle(
+            "transaction",
+            vec![
+                patient("p2", "9990000019"),
+                condition("c2", "Patient/p2", "Osteoarthritis"),
+            ],
+        ),
+    );
+    write_json(
+        &files,
+        "3-bad.json",
+        &bundle(
+            "transaction",
+            vec![
+                serde_json::json!({"resourceType": "Condition", "id": "c3", "recordedDate": "2026-02-30",
+            "code": {"text": "x"}, "subject": {"reference": "Patient/p1"}}),
+            ],
+        ),
+    );
+    std::fs::write(files.join("4-not-json.json"), "{ nope").expect("write");
+
+    let out = bedside(
+        &db,
+        &[
+            "import",
+            "--source",
+            "RJ1",
+            files.to_str().expect("utf-8 path"),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        !out.status.success(),
+        "rejected files make the import fail: {stdout}"
+    );
+    assert!(stdout.contains("Imported 4 file(s)"), "{stdout}");
+    assert!(stdout.contains("2 held for review"), "{stdout}");
+    assert!(stdout.contains("2 rejected"), "{stdout}");
+    assert!(
+        stdout.contains("3-bad.json") && stdout.contains("recordedDate"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("4-not-json.json") && stdout.contains("not valid JSON"),
+        "{stdout}"
+    );
+
+    // Importing the good file again changes nothing.
+    let out = bedside(
+        &db,
+        &[
+            "import",
+            "--source",
+            "RJ1",
+            files.join("1-good.json").to_str().expect("path"),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("2 already held") && stdout.contains("0 record entries written"),
+        "{stdout}"
+    );
+
+    let out = bedside(&db, &["review", "list"]);
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(listing.contains("invalid_nhs_number"), "{listing}");
+    assert!(listing.contains("1 open"), "{listing}");
+    let review_id = listing.split_whitespace().next().expect("an id").to_owned();
+
+    let out = bedside(
+        &db,
+        &["review", "attach", &review_id, "--nhs", "9990000018"],
+    );
+    let person = last_line(&out);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(stdout.contains("entries written"), "{stdout}");
+    let person_id = bedside_domain::PersonId::parse(&person).expect("person id");
+    let mut tx = store.begin_ingest().await.expect("tx");
+    let by_nhs = tx
+        .person_by_nhs(NhsNumber::parse("9990000018").expect("valid"))
+        .await
+        .expect("query")
+        .expect("person");
+    assert_eq!(by_nhs.0, person_id);
+    drop(tx);
+    let out = bedside(&db, &["review", "list"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No patients are waiting"));
+    // Attaching twice is refused.
+    let out = bedside(
+        &db,
+        &["review", "attach", &review_id, "--nhs", "9990000018"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("already attached"),
+        "{}",
+        stderr(&out)
+    );
+}

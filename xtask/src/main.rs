@@ -24,6 +24,8 @@ commands:
                                        (default http://127.0.0.1:8080, database bedside.db)
   test                                 run every test (lints, native, wasm, end to end)
   dist                                 build the tablet app into dist/
+  bench [ingest] [ARGS…]               run a benchmark in release and print its figures
+                                       (ingest: --residents N --concurrency C)
 ";
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
         Some("dist") => tools::ensure_wasm_tools().and_then(|()| dist::build(&root())),
+        Some("bench") => bench(&args[1..]),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())
@@ -111,6 +114,26 @@ fn run(args: &[String]) -> Result {
             .args(["serve", "--demo", "--db", &db, "--addr", &addr, "--assets"])
             .arg(root.join("dist")),
     )
+}
+
+/// Benchmarks print figures; they are not tests and assert nothing about speed.
+fn bench(args: &[String]) -> Result {
+    let mut cmd = cargo();
+    cmd.args([
+        "run",
+        "--release",
+        "-p",
+        "bedside-tests",
+        "--bin",
+        "bench",
+        "--",
+    ]);
+    if args.is_empty() {
+        cmd.arg("ingest");
+    } else {
+        cmd.args(args);
+    }
+    exec(&mut cmd)
 }
 
 fn test() -> Result {
