@@ -56,6 +56,7 @@ fn as_resident(r: &DemoResident, home: HomeId) -> Resident {
         room: r.room.clone(),
         admitted_on: r.admitted_on,
         status: r.status,
+        spo2_scale: Default::default(),
     }
 }
 

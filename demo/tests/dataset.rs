@@ -398,6 +398,7 @@ fn to_domain_resident(r: &Resident) -> bedside_domain::record::Resident {
         room: r.room.clone(),
         admitted_on: r.admitted_on,
         status: r.status,
+        spo2_scale: Default::default(),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod news2;
 pub mod nhs_number;
 pub mod record;
 pub mod summary;
+pub mod sync;
 
 pub use ids::{EntryId, HomeId, PersonId, ResidencyId, StaffId};
 pub use nhs_number::{NhsNumber, NhsNumberError};

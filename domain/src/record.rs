@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{EntryId, HomeId, PersonId};
+use crate::news2::{Observations, Score, Spo2Scale};
 use crate::nhs_number::NhsNumber;
 
 #[cfg(feature = "openapi")]
@@ -99,6 +100,10 @@ pub struct Resident {
     pub room: String,
     pub admitted_on: NaiveDate,
     pub status: ResidencyStatus,
+    /// The SpO2 scale NEWS2 uses for this resident: Scale 2 only when a clinician has set
+    /// it. Added after the first release (older servers send none: Scale 1).
+    #[serde(default)]
+    pub spo2_scale: Spo2Scale,
 }
 
 /// A code from a terminology, usually SNOMED CT or dm+d.
@@ -227,6 +232,9 @@ pub enum EntryKind {
     CarePlanSection,
     AboutMeSection,
     CareNote,
+    ObservationSet,
+    Correction,
+    SectionProposal,
     Unknown,
 }
 
@@ -246,6 +254,9 @@ impl EntryKind {
             Self::CarePlanSection => "care_plan_section",
             Self::AboutMeSection => "about_me_section",
             Self::CareNote => "care_note",
+            Self::ObservationSet => "observation_set",
+            Self::Correction => "correction",
+            Self::SectionProposal => "section_proposal",
             Self::Unknown => "unknown",
         }
     }
@@ -457,6 +468,49 @@ pub enum NoteCategory {
     Incident,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub enum CorrectionAction {
+    /// The entry should never have been written (wrong resident, say).
+    EnteredInError,
+    /// The entry's content was changed to its next version.
+    Amended,
+}
+
+/// How a senior settled a [`EntryBody::SectionProposal`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Resolution {
+    /// True when the proposal became the section's new version; false when the version
+    /// that was current stayed.
+    pub accepted: bool,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+impl NoteCategory {
+    pub const ALL: [Self; 6] = [
+        Self::PersonalCare,
+        Self::NutritionAndFluids,
+        Self::MoodAndBehaviour,
+        Self::Social,
+        Self::Clinical,
+        Self::Incident,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::PersonalCare => "Personal care",
+            Self::NutritionAndFluids => "Nutrition and fluids",
+            Self::MoodAndBehaviour => "Mood and behaviour",
+            Self::Social => "Social",
+            Self::Clinical => "Clinical",
+            Self::Incident => "Incident",
+        }
+    }
+}
+
 /// What an entry says. Tagged by `kind` on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -576,6 +630,33 @@ pub enum EntryBody {
         category: NoteCategory,
         text: String,
     },
+    /// A set of vital signs taken at the bedside, with the NEWS2 score worked out from
+    /// them (by the server, from the readings, on the resident's SpO2 scale).
+    ObservationSet {
+        observations: Observations,
+        scale: Spo2Scale,
+        score: Score,
+        /// When the observations were taken (they may be entered later).
+        taken_at: DateTime<Utc>,
+    },
+    /// A correction of another home-authored entry: it was entered in error, or this
+    /// entry's new version amends it. The corrected entry keeps its earlier versions.
+    Correction {
+        target: EntryId,
+        action: CorrectionAction,
+        reason: String,
+    },
+    /// An edit of a care plan area or About Me topic made from an out-of-date copy: kept,
+    /// never silently dropped or applied, until a senior chooses between it and the
+    /// current version. The section shows "needs review" while one is open.
+    SectionProposal {
+        target: EntryId,
+        /// The version of the section the edit started from.
+        base_version: u32,
+        body: Box<EntryBody>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resolution: Option<Resolution>,
+    },
     /// A kind this version of the app does not know (sent by a newer server).
     #[serde(other)]
     Unknown,
@@ -597,6 +678,9 @@ impl EntryBody {
             Self::CarePlanSection { .. } => EntryKind::CarePlanSection,
             Self::AboutMeSection { .. } => EntryKind::AboutMeSection,
             Self::CareNote { .. } => EntryKind::CareNote,
+            Self::ObservationSet { .. } => EntryKind::ObservationSet,
+            Self::Correction { .. } => EntryKind::Correction,
+            Self::SectionProposal { .. } => EntryKind::SectionProposal,
             Self::Unknown => EntryKind::Unknown,
         }
     }
@@ -629,7 +713,7 @@ mod tests {
     #[test]
     fn an_unknown_kind_from_a_newer_server_is_kept_not_fatal() {
         let body: EntryBody =
-            serde_json::from_str(r#"{"kind":"observation_set","news2":3}"#).expect("tolerated");
+            serde_json::from_str(r#"{"kind":"vaccination_record","dose":3}"#).expect("tolerated");
         assert_eq!(body, EntryBody::Unknown);
     }
 

@@ -537,6 +537,7 @@ mod tests {
             room: "1".into(),
             admitted_on: day(2024, 1, 1),
             status,
+            spo2_scale: Default::default(),
         }
     }
 

@@ -545,6 +545,7 @@ mod tests {
                 room: room.into(),
                 admitted_on: day(2024, 1, 1),
                 status: ResidencyStatus::InHome,
+                spo2_scale: Default::default(),
             },
             banner: Banner {
                 allergies: AllergyState::NotRecorded,

@@ -63,6 +63,7 @@ fn resident(n: u128, given: &str, room: &str) -> Resident {
         room: room.into(),
         admitted_on: day(2024, 5, 1),
         status: ResidencyStatus::InHome,
+        spo2_scale: Default::default(),
     }
 }
 

@@ -174,6 +174,7 @@ fn resident_from_row(row: &SqliteRow) -> StoreResult<Resident> {
         admitted_on: parse_date(row.try_get("admitted_on")?)?,
         status: ResidencyStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("residency status {status:?}")))?,
+        spo2_scale: Default::default(),
     })
 }
 

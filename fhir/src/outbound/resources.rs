@@ -639,7 +639,14 @@ pub(crate) fn entry_resources(entry: &Entry, patient_ref: &str, style: Style) ->
             );
             vec![Value::Object(m)]
         }
-        EntryBody::AboutMeSection { .. } | EntryBody::CareNote { .. } | EntryBody::Unknown => {
+        // Home-authored notes, observations, corrections and proposals stay in the home
+        // (observation sets may be exported as vital signs later).
+        EntryBody::AboutMeSection { .. }
+        | EntryBody::CareNote { .. }
+        | EntryBody::ObservationSet { .. }
+        | EntryBody::Correction { .. }
+        | EntryBody::SectionProposal { .. }
+        | EntryBody::Unknown => {
             Vec::new()
         }
     }

@@ -99,6 +99,7 @@ pub fn demo() -> Vec<(Resident, Vec<Entry>)> {
                 room: r.room.clone(),
                 admitted_on: r.admitted_on,
                 status: r.status,
+                spo2_scale: Default::default(),
             };
             let entries = r
                 .entries
