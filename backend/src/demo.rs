@@ -143,7 +143,7 @@ pub async fn load(
                         engine
                             .single(&bundle, "Bundle", Method::Post, None)
                             .await
-                            .map(|(_, n)| n)
+                            .map(|r| r.entries_written)
                     } else {
                         engine
                             .transaction(&bundle)

@@ -82,13 +82,20 @@ pub async fn attach_review(store: &dyn Store, id: &str, nhs: NhsNumber) -> anyho
             "no record is held for NHS number {nhs}: a Patient with that number must arrive first"
         )
     })?;
-    let (resources, entries) =
+    let (resources, entries, failed) =
         engine::attach_held(&mut *tx, &item.source, review, person, Utc::now()).await?;
     tx.commit().await?;
     println!(
         "Attached {resources} held resource(s) from {} to NHS number {nhs}: {entries} entries written.",
         item.source.name
     );
+    if !failed.is_empty() {
+        println!(
+            "Warning: {} of them could not be read as records any more and were kept, not shown: {}",
+            failed.len(),
+            failed.join(", ")
+        );
+    }
     Ok(person.to_string())
 }
 
@@ -245,15 +252,12 @@ async fn import_file(
             Ok((report.counts, issues))
         }
         (t, _) => {
-            let (result, written) = engine
+            let result = engine
                 .single(&value, t, Method::Post, None)
                 .await
                 .map_err(refused)?;
-            let mut counts = Counts {
-                entries_written: written,
-                ..Counts::default()
-            };
-            counts.add(result.disposition);
+            let mut counts = Counts::default();
+            counts.add(&result);
             Ok((counts, Vec::new()))
         }
     }

@@ -64,7 +64,12 @@ pub fn build_app(state: AppState, assets: &Path) -> Router {
         // Quality 4: brotli's default (11) costs far too much CPU for large JSON
         // responses; the static files are precompressed at build time at the best level.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
-        .layer(TraceLayer::new_for_http())
+        // Spans name the path only: query strings can hold NHS numbers.
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |req: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            },
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))

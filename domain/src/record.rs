@@ -653,6 +653,7 @@ pub enum EntryBody {
         target: EntryId,
         /// The version of the section the edit started from.
         base_version: u32,
+        #[cfg_attr(feature = "openapi", schema(no_recursion))]
         body: Box<EntryBody>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resolution: Option<Resolution>,

@@ -13,16 +13,16 @@ use serde_json::{Value, json};
 
 use crate::fixtures::day;
 
-const RICHARD: &str = "9912003888";
-const PATIENT_REF: &str = "Patient/UKCore-Patient-RichardSmith-Example";
+pub(crate) const RICHARD: &str = "9912003888";
+pub(crate) const PATIENT_REF: &str = "Patient/UKCore-Patient-RichardSmith-Example";
 
-fn fixture(name: &str) -> Value {
+pub(crate) fn fixture(name: &str) -> Value {
     let path = workspace_root().join(format!("tests/fixtures/ukcore/UKCore-{name}-Example.json"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("fixture JSON")
 }
 
-fn entry(resource: Value) -> Value {
+pub(crate) fn entry(resource: Value) -> Value {
     let t = resource["resourceType"]
         .as_str()
         .unwrap_or_default()
@@ -35,7 +35,7 @@ fn entry(resource: Value) -> Value {
     })
 }
 
-fn transaction(resources: Vec<Value>) -> Value {
+pub(crate) fn transaction(resources: Vec<Value>) -> Value {
     json!({
         "resourceType": "Bundle",
         "type": "transaction",
@@ -44,14 +44,14 @@ fn transaction(resources: Vec<Value>) -> Value {
 }
 
 /// A home with a carer, a hospital source, and (optionally) Richard Smith as a resident.
-struct World {
-    app: TestApp,
-    hospital: String,
-    carer: String,
-    home: bedside_domain::HomeId,
+pub(crate) struct World {
+    pub app: TestApp,
+    pub hospital: String,
+    pub carer: String,
+    pub home: bedside_domain::HomeId,
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let app = spawn_app().await;
     let home = app.add_home("Oak Lodge").await;
     app.add_staff(home, "oak.carer", Role::Carer).await;
@@ -66,14 +66,14 @@ async fn world() -> World {
 }
 
 impl World {
-    async fn post(&self, body: &Value) -> (u16, Value) {
+    pub async fn post(&self, body: &Value) -> (u16, Value) {
         self.app
             .fhir(Method::POST, "/fhir", &self.hospital, body)
             .await
     }
 
     /// Sends Richard's Patient and admits him to the home.
-    async fn admit_richard(&self) {
+    pub async fn admit_richard(&self) {
         let (status, body) = self
             .post(&transaction(vec![fixture("Patient-RichardSmith")]))
             .await;
@@ -90,7 +90,7 @@ impl World {
         .expect("admit");
     }
 
-    async fn richard_entries(&self) -> Vec<bedside_domain::record::Entry> {
+    pub async fn richard_entries(&self) -> Vec<bedside_domain::record::Entry> {
         let records: HomeRecords = self
             .app
             .get("/api/v1/records", &self.carer)
@@ -101,7 +101,7 @@ impl World {
         records.entries
     }
 
-    async fn snapshot(&self) -> Vec<i64> {
+    pub async fn snapshot(&self) -> Vec<i64> {
         let mut counts = Vec::new();
         for table in [
             "fhir_resources",
@@ -979,7 +979,7 @@ async fn a_pdf_letter_is_kept_and_served_only_to_the_residents_home() {
     assert_eq!(w.app.get(&path, &other).await.status(), 404);
 }
 
-fn base64_encode(data: &[u8]) -> String {
+pub(crate) fn base64_encode(data: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(data)
 }

@@ -4,6 +4,7 @@
 mod assets;
 mod auth;
 mod fhir;
+mod fhir_matching;
 mod fixtures;
 mod health;
 mod openapi;

@@ -17,7 +17,8 @@ async fn every_documented_operation_answers_as_documented() {
     let person = resident(&app, home, 1, "Ada", "1").await;
     let token = app.login("oak.carer").await;
     let attachment = {
-        use bedside_backend::store::Store;
+        use bedside_backend::store::{NewEntry, Store};
+        use bedside_domain::record::{DocumentType, EntryBody, Provenance};
         let mut tx = app.store.begin_ingest().await.expect("begin");
         let id = tx
             .put_attachment(
@@ -29,10 +30,39 @@ async fn every_documented_operation_answers_as_documented() {
             )
             .await
             .expect("attachment");
+        let entry = tx
+            .insert_entry(
+                person,
+                "test-resource",
+                "",
+                &NewEntry {
+                    provenance: Provenance {
+                        organisation: "Test Hospital".into(),
+                        ods_code: None,
+                        system: None,
+                        source_id: None,
+                        author: None,
+                        authored_at: chrono::Utc::now(),
+                        received_at: chrono::Utc::now(),
+                    },
+                    body: EntryBody::Document {
+                        doc_type: DocumentType::Clinic,
+                        title: "Letter".into(),
+                        period_start: None,
+                        period_end: None,
+                        sections: Vec::new(),
+                        attachments: Vec::new(),
+                    },
+                },
+            )
+            .await
+            .expect("entry");
+        tx.link_attachments(std::slice::from_ref(&id), entry)
+            .await
+            .expect("link");
         tx.commit().await.expect("commit");
         id
     };
-
     let res = app
         .client
         .get(app.url("/api/v1/openapi.json"))

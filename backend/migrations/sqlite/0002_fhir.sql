@@ -22,7 +22,8 @@ CREATE TABLE review_items (
     -- reference that could not be resolved.
     patient_key   TEXT NOT NULL,
     reason        TEXT NOT NULL CHECK (reason IN ('invalid_nhs_number', 'no_nhs_number',
-                      'birth_date_mismatch', 'partial_birth_date', 'unknown_patient')),
+                      'birth_date_mismatch', 'partial_birth_date', 'unknown_patient',
+                      'identity_changed')),
     nhs_number    TEXT,
     detail        TEXT NOT NULL,
     status        TEXT NOT NULL CHECK (status IN ('open', 'attached')),
@@ -41,6 +42,9 @@ CREATE TABLE fhir_resources (
     source_id      TEXT NOT NULL REFERENCES sources(id),
     resource_type  TEXT NOT NULL,
     resource_id    TEXT NOT NULL,
+    -- The Bundle entry's fullUrl it arrived with, so urn:uuid references between held
+    -- resources still resolve when they are attached later.
+    full_url       TEXT,
     version        INTEGER NOT NULL,
     version_id     TEXT,
     content_hash   TEXT NOT NULL,
@@ -56,6 +60,7 @@ CREATE INDEX fhir_resources_identity
     ON fhir_resources(source_id, resource_type, resource_id, version);
 CREATE INDEX fhir_resources_logical ON fhir_resources(logical_id, version);
 CREATE INDEX fhir_resources_review ON fhir_resources(review_id) WHERE review_id IS NOT NULL;
+CREATE INDEX fhir_resources_full_url ON fhir_resources(source_id, full_url) WHERE full_url IS NOT NULL;
 
 -- Identifiers of received resources, so conditional references
 -- (Organization?identifier=system|value) resolve to what the same sender sent before.
@@ -68,9 +73,12 @@ CREATE TABLE fhir_identifiers (
     PRIMARY KEY (source_id, resource_type, system, value)
 );
 
--- Which received resource an entry came from: "<resource logical id>#<key>".
+-- Which received resource an entry came from (its logical id), and which of its entries
+-- it is; source_ref is the two together, "<logical id>#<key>", and unique.
+ALTER TABLE entries ADD COLUMN source_resource TEXT;
 ALTER TABLE entries ADD COLUMN source_ref TEXT;
 CREATE UNIQUE INDEX entries_source_ref ON entries(source_ref) WHERE source_ref IS NOT NULL;
+CREATE INDEX entries_source_resource ON entries(source_resource) WHERE source_resource IS NOT NULL;
 
 -- Earlier versions of entries: an update or retraction moves the old one here first.
 CREATE TABLE entry_versions (
@@ -95,6 +103,8 @@ CREATE TABLE entry_versions (
 CREATE TABLE attachments (
     id            TEXT PRIMARY KEY,
     person_id     TEXT NOT NULL REFERENCES persons(id),
+    -- The document entry it belongs to: a file is served only while that entry is current.
+    entry_id      TEXT,
     content_type  TEXT NOT NULL,
     title         TEXT,
     size          INTEGER NOT NULL,

@@ -373,7 +373,7 @@ async fn single(
         } else {
             Method::Post
         };
-        let (result, _) = engine
+        let result = engine
             .single(&resource, &resource_type, method, id.as_deref())
             .await?;
         Ok::<_, FhirError>(result)
@@ -382,7 +382,7 @@ async fn single(
     match result {
         Ok(result) => {
             let status = match result.disposition {
-                Disposition::Created => StatusCode::CREATED,
+                Disposition::Created | Disposition::HeldForReview => StatusCode::CREATED,
                 _ => StatusCode::OK,
             };
             let mut issues = result.issues.clone();

@@ -5,12 +5,11 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bedside_domain::{NhsNumber, PersonId};
-use bedside_fhir::NHS_NUMBER_SYSTEM;
 use bedside_fhir::outbound;
 use bedside_fhir::outcome::IssueType;
+use bedside_fhir::{NHS_NUMBER_SYSTEM, inbound};
 use serde_json::{Value, json};
 
-use super::engine::percent_decode;
 use super::http::{Caller, FhirError, fhir_json};
 use crate::state::AppState;
 
@@ -41,11 +40,12 @@ pub async fn metadata(State(state): State<AppState>) -> Response {
         .map(|t| {
             let mut r = json!({
                 "type": t,
-                "versioning": "versioned-update",
+                "versioning": "versioned",
                 "readHistory": false,
                 "updateCreate": true,
                 "conditionalCreate": false,
                 "conditionalUpdate": false,
+                "documentation": "A PUT entry may give a conditional URL (Type?identifier=…); it is taken as an update of the resource with the same id, or else the same first identifier.",
                 "interaction": [{ "code": "create" }, { "code": "update" }],
             });
             if *t == "Patient" {
@@ -118,10 +118,9 @@ pub async fn search_patients(
 ) -> Response {
     let result = async {
         let query = query.unwrap_or_default();
-        let identifier = query
+        let raw = query
             .split('&')
             .find_map(|p| p.strip_prefix("identifier="))
-            .map(percent_decode)
             .ok_or_else(|| {
                 FhirError::new(
                     StatusCode::BAD_REQUEST,
@@ -129,16 +128,24 @@ pub async fn search_patients(
                     format!("search Patients by identifier={NHS_NUMBER_SYSTEM}|NNNNNNNNNN"),
                 )
             })?;
-        let value = match identifier.split_once('|') {
-            Some((system, value)) if system == NHS_NUMBER_SYSTEM => value.to_owned(),
-            Some((system, _)) => {
+        let bad = || {
+            FhirError::new(
+                StatusCode::BAD_REQUEST,
+                IssueType::Value,
+                format!("identifier must be {NHS_NUMBER_SYSTEM}|NNNNNNNNNN"),
+            )
+        };
+        let parsed =
+            inbound::conditional_reference(&format!("Patient?identifier={raw}")).ok_or_else(bad)?;
+        let value = match parsed.system.as_deref() {
+            Some(NHS_NUMBER_SYSTEM) | None => parsed.value,
+            Some(system) => {
                 return Err(FhirError::new(
                     StatusCode::BAD_REQUEST,
                     IssueType::NotSupported,
                     format!("only NHS number identifiers can be searched, not {system:?}"),
                 ));
             }
-            None => identifier.clone(),
         };
         let matches: Vec<Value> = match NhsNumber::parse(&value) {
             Err(_) => Vec::new(),
@@ -150,10 +157,11 @@ pub async fn search_patients(
                     .map(|r| outbound::patient_resource(&r, &r.id.to_string()))
                     .into_iter()
                     .collect(),
-                // A sending system learns only the id this server uses for the person.
-                Caller::Source(_) => state
+                // A sending system learns only the id this server uses for a person it
+                // has itself sent records about: it cannot probe who else is known.
+                Caller::Source(source) => state
                     .store
-                    .person_id_by_nhs(nhs)
+                    .source_person_by_nhs(source.id, nhs)
                     .await?
                     .map(|id| {
                         json!({

@@ -118,6 +118,9 @@ pub enum ReviewReason {
     BirthDateMismatch,
     PartialBirthDate,
     UnknownPatient,
+    /// A new version of a Patient now matches someone other than the person its earlier
+    /// versions matched: nothing moves until a person decides.
+    IdentityChanged,
 }
 
 impl ReviewReason {
@@ -128,6 +131,7 @@ impl ReviewReason {
             Self::BirthDateMismatch => "birth_date_mismatch",
             Self::PartialBirthDate => "partial_birth_date",
             Self::UnknownPatient => "unknown_patient",
+            Self::IdentityChanged => "identity_changed",
         }
     }
 
@@ -138,6 +142,7 @@ impl ReviewReason {
             "birth_date_mismatch" => Self::BirthDateMismatch,
             "partial_birth_date" => Self::PartialBirthDate,
             "unknown_patient" => Self::UnknownPatient,
+            "identity_changed" => Self::IdentityChanged,
             _ => return None,
         })
     }
@@ -166,6 +171,7 @@ pub struct StoredResource {
     pub logical_id: String,
     pub resource_type: String,
     pub resource_id: String,
+    pub full_url: Option<String>,
     pub version: i64,
     pub version_id: Option<String>,
     pub content_hash: String,
@@ -180,6 +186,7 @@ pub struct NewResource<'a> {
     pub source: SourceId,
     pub resource_type: &'a str,
     pub resource_id: &'a str,
+    pub full_url: Option<&'a str>,
     pub version_id: Option<&'a str>,
     pub content_hash: &'a str,
     pub person_id: Option<PersonId>,
@@ -285,10 +292,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// The current resident of the home with this NHS number, if any.
     async fn resident_by_nhs(&self, home: HomeId, nhs: NhsNumber) -> StoreResult<Option<Resident>>;
-    /// Anyone the server holds a record for with this NHS number (for sending systems).
-    async fn person_id_by_nhs(&self, nhs: NhsNumber) -> StoreResult<Option<PersonId>> {
-        self.person_by_nhs(nhs).await
-    }
+    /// The person with this NHS number, if this sending system has sent records about
+    /// them (a source may not probe who else the server knows).
+    async fn source_person_by_nhs(
+        &self,
+        source: SourceId,
+        nhs: NhsNumber,
+    ) -> StoreResult<Option<PersonId>>;
 
     /// A file of a document, for staff of the home where its person lives.
     async fn attachment(&self, home: HomeId, id: &str) -> StoreResult<Option<StoredFile>>;
@@ -310,8 +320,13 @@ pub trait Store: Send + Sync + 'static {
     async fn review_items(&self, include_attached: bool) -> StoreResult<Vec<ReviewItem>>;
 
     /// Starts the one transaction an ingest (or a review decision) runs in. Dropping it
-    /// without [`IngestTx::commit`] changes nothing.
+    /// without [`IngestTx::commit`] changes nothing. Implementations serialise these
+    /// transactions (SQLite: `BEGIN IMMEDIATE`; PostgreSQL will need a per-source lock):
+    /// the engine checks, then writes.
     async fn begin_ingest(&self) -> StoreResult<Box<dyn IngestTx>>;
+    /// A read-only view for looking things up before the write transaction starts, so
+    /// the write lock is not held while a large Bundle is interpreted.
+    async fn begin_reading(&self) -> StoreResult<Box<dyn IngestTx>>;
 }
 
 /// A document's file.
@@ -351,6 +366,23 @@ pub trait IngestTx: Send {
         value: &str,
         resource_id: &str,
     ) -> StoreResult<()>;
+    /// The current resource of this source that arrived with this fullUrl.
+    async fn resource_by_full_url(
+        &mut self,
+        source: SourceId,
+        full_url: &str,
+    ) -> StoreResult<Option<StoredResource>>;
+    /// Whether this exact version (by versionId, or by content) is already held, current
+    /// or as history.
+    async fn version_held(
+        &mut self,
+        source: SourceId,
+        resource_type: &str,
+        resource_id: &str,
+        version_id: Option<&str>,
+        content_hash: &str,
+    ) -> StoreResult<bool>;
+    async fn person_exists(&mut self, person: PersonId) -> StoreResult<bool>;
     /// Current resources waiting with a review item.
     async fn held_resources(&mut self, review: ReviewId) -> StoreResult<Vec<StoredResource>>;
     async fn set_resource_person(&mut self, row_id: &str, person: PersonId) -> StoreResult<()>;
@@ -389,10 +421,12 @@ pub trait IngestTx: Send {
 
     /// Entries made from a received resource (by its logical id).
     async fn entries_from(&mut self, logical_id: &str) -> StoreResult<Vec<EntryRow>>;
+    /// Adds an entry made from a received resource (`logical_id`), as its `key`.
     async fn insert_entry(
         &mut self,
         person: PersonId,
-        source_ref: &str,
+        logical_id: &str,
+        key: &str,
         entry: &NewEntry,
     ) -> StoreResult<EntryId>;
     /// Moves the current version into history and stores the new one (version + 1).
@@ -412,6 +446,8 @@ pub trait IngestTx: Send {
         data: &[u8],
         now: DateTime<Utc>,
     ) -> StoreResult<String>;
+    /// Ties files to the entry they belong to (they are served only while it is current).
+    async fn link_attachments(&mut self, ids: &[String], entry: EntryId) -> StoreResult<()>;
 
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -587,11 +587,29 @@ impl Store for SqliteStore {
         row.as_ref().map(resident_from_row).transpose()
     }
 
+    async fn source_person_by_nhs(
+        &self,
+        source: SourceId,
+        nhs: NhsNumber,
+    ) -> StoreResult<Option<PersonId>> {
+        let id: Option<String> = sqlx::query_scalar(
+            "SELECT p.id FROM persons p WHERE p.nhs_number = $1 AND EXISTS \
+             (SELECT 1 FROM fhir_resources f WHERE f.source_id = $2 AND f.person_id = p.id)",
+        )
+        .bind(nhs.digits())
+        .bind(source.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        id.map(|s| parse_uuid(&s).map(PersonId)).transpose()
+    }
+
     async fn attachment(&self, home: HomeId, id: &str) -> StoreResult<Option<StoredFile>> {
         let row = sqlx::query(
             "SELECT a.content_type, a.title, a.data FROM attachments a \
+             JOIN entries e ON e.id = a.entry_id AND e.person_id = a.person_id \
              JOIN residencies r ON r.person_id = a.person_id \
-             WHERE a.id = $1 AND r.home_id = $2 AND r.ended_on IS NULL",
+             WHERE a.id = $1 AND r.home_id = $2 AND r.ended_on IS NULL \
+             AND e.status = 'current'",
         )
         .bind(id)
         .bind(home.to_string())
@@ -669,6 +687,12 @@ impl Store for SqliteStore {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Box::new(SqliteIngest { tx }))
     }
+
+    async fn begin_reading(&self) -> StoreResult<Box<dyn IngestTx>> {
+        // A deferred transaction that only reads never takes the write lock.
+        let tx = self.pool.begin().await?;
+        Ok(Box::new(SqliteIngest { tx }))
+    }
 }
 
 fn source_from_row(row: &SqliteRow) -> StoreResult<SourceRecord> {
@@ -705,8 +729,8 @@ fn review_from_row(row: &SqliteRow) -> StoreResult<ReviewItem> {
     })
 }
 
-const RESOURCE_COLUMNS: &str = "row_id, logical_id, resource_type, resource_id, version, \
-     version_id, content_hash, person_id, review_id, body";
+const RESOURCE_COLUMNS: &str = "row_id, logical_id, resource_type, resource_id, full_url, \
+     version, version_id, content_hash, person_id, review_id, body";
 
 fn resource_from_row(row: &SqliteRow) -> StoreResult<StoredResource> {
     let person: Option<String> = row.try_get("person_id")?;
@@ -716,6 +740,7 @@ fn resource_from_row(row: &SqliteRow) -> StoreResult<StoredResource> {
         logical_id: row.try_get("logical_id")?,
         resource_type: row.try_get("resource_type")?,
         resource_id: row.try_get("resource_id")?,
+        full_url: row.try_get("full_url")?,
         version: row.try_get("version")?,
         version_id: row.try_get("version_id")?,
         content_hash: row.try_get("content_hash")?,
@@ -786,7 +811,8 @@ impl IngestTx for SqliteIngest {
         sqlx::query(
             "INSERT INTO fhir_resources (row_id, logical_id, source_id, resource_type, \
              resource_id, version, version_id, content_hash, is_current, person_id, review_id, \
-             received_at, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             received_at, body, full_url) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(&row_id)
         .bind(&logical_id)
@@ -801,6 +827,7 @@ impl IngestTx for SqliteIngest {
         .bind(new.review_id.map(|r| r.to_string()))
         .bind(time_text(new.received_at))
         .bind(new.body)
+        .bind(new.full_url)
         .execute(&mut *self.tx)
         .await?;
         Ok(StoredResource {
@@ -808,6 +835,7 @@ impl IngestTx for SqliteIngest {
             logical_id,
             resource_type: new.resource_type.to_owned(),
             resource_id: new.resource_id.to_owned(),
+            full_url: new.full_url.map(str::to_owned),
             version,
             version_id: new.version_id.map(str::to_owned),
             content_hash: new.content_hash.to_owned(),
@@ -860,6 +888,53 @@ impl IngestTx for SqliteIngest {
         .execute(&mut *self.tx)
         .await?;
         Ok(())
+    }
+
+    async fn resource_by_full_url(
+        &mut self,
+        source: SourceId,
+        full_url: &str,
+    ) -> StoreResult<Option<StoredResource>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESOURCE_COLUMNS} FROM fhir_resources WHERE source_id = $1 \
+             AND full_url = $2 AND is_current = 1 ORDER BY received_at DESC LIMIT 1"
+        )))
+        .bind(source.to_string())
+        .bind(full_url)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(resource_from_row).transpose()
+    }
+
+    async fn version_held(
+        &mut self,
+        source: SourceId,
+        resource_type: &str,
+        resource_id: &str,
+        version_id: Option<&str>,
+        content_hash: &str,
+    ) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM fhir_resources WHERE source_id = $1 AND resource_type = $2 \
+             AND resource_id = $3 AND ((version_id IS NOT NULL AND version_id = $4) \
+             OR content_hash = $5)",
+        )
+        .bind(source.to_string())
+        .bind(resource_type)
+        .bind(resource_id)
+        .bind(version_id)
+        .bind(content_hash)
+        .fetch_one(&mut *self.tx)
+        .await?;
+        Ok(n > 0)
+    }
+
+    async fn person_exists(&mut self, person: PersonId) -> StoreResult<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM persons WHERE id = $1")
+            .bind(person.to_string())
+            .fetch_one(&mut *self.tx)
+            .await?;
+        Ok(n > 0)
     }
 
     async fn held_resources(&mut self, review: ReviewId) -> StoreResult<Vec<StoredResource>> {
@@ -997,14 +1072,10 @@ impl IngestTx for SqliteIngest {
     }
 
     async fn entries_from(&mut self, logical_id: &str) -> StoreResult<Vec<EntryRow>> {
-        // source_ref is "<logical id>#<key>"; '#' sorts after every character a UUID has,
-        // so the range is exactly this resource's entries.
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ENTRY_COLUMNS}, e.source_ref FROM entries e \
-             WHERE e.source_ref >= $1 AND e.source_ref < $2"
+            "SELECT {ENTRY_COLUMNS}, e.source_ref FROM entries e WHERE e.source_resource = $1"
         )))
-        .bind(format!("{logical_id}#"))
-        .bind(format!("{logical_id}$"))
+        .bind(logical_id)
         .fetch_all(&mut *self.tx)
         .await?;
         rows.iter()
@@ -1023,11 +1094,12 @@ impl IngestTx for SqliteIngest {
     async fn insert_entry(
         &mut self,
         person: PersonId,
-        source_ref: &str,
+        logical_id: &str,
+        key: &str,
         entry: &NewEntry,
     ) -> StoreResult<EntryId> {
         let id = EntryId(Uuid::now_v7());
-        insert_entry_row(&mut self.tx, id, person, Some(source_ref), entry).await?;
+        insert_entry_row(&mut self.tx, id, person, Some((logical_id, key)), entry).await?;
         Ok(id)
     }
 
@@ -1100,6 +1172,17 @@ impl IngestTx for SqliteIngest {
         Ok(id)
     }
 
+    async fn link_attachments(&mut self, ids: &[String], entry: EntryId) -> StoreResult<()> {
+        for id in ids {
+            sqlx::query("UPDATE attachments SET entry_id = $1 WHERE id = $2")
+                .bind(entry.to_string())
+                .bind(id)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     async fn commit(self: Box<Self>) -> StoreResult<()> {
         self.tx.commit().await?;
         Ok(())
@@ -1119,7 +1202,7 @@ async fn insert_entry_row(
     conn: &mut sqlx::SqliteConnection,
     id: EntryId,
     person: PersonId,
-    source_ref: Option<&str>,
+    source: Option<(&str, &str)>,
     entry: &NewEntry,
 ) -> StoreResult<()> {
     let body = serde_json::to_string(&entry.body)
@@ -1127,8 +1210,9 @@ async fn insert_entry_row(
     let p = &entry.provenance;
     sqlx::query(
         "INSERT INTO entries (id, person_id, kind, version, status, organisation, \
-         ods_code, source_system, source_id, author, authored_at, received_at, body, source_ref) \
-         VALUES ($1, $2, $3, 1, 'current', $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         ods_code, source_system, source_id, author, authored_at, received_at, body, \
+         source_resource, source_ref) \
+         VALUES ($1, $2, $3, 1, 'current', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(id.to_string())
     .bind(person.to_string())
@@ -1141,7 +1225,8 @@ async fn insert_entry_row(
     .bind(time_text(p.authored_at))
     .bind(time_text(p.received_at))
     .bind(body)
-    .bind(source_ref)
+    .bind(source.map(|(logical, _)| logical))
+    .bind(source.map(|(logical, key)| format!("{logical}#{key}")))
     .execute(conn)
     .await
     .map_err(|e| match &e {

@@ -646,9 +646,7 @@ pub(crate) fn entry_resources(entry: &Entry, patient_ref: &str, style: Style) ->
         | EntryBody::ObservationSet { .. }
         | EntryBody::Correction { .. }
         | EntryBody::SectionProposal { .. }
-        | EntryBody::Unknown => {
-            Vec::new()
-        }
+        | EntryBody::Unknown => Vec::new(),
     }
 }
 
