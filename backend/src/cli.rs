@@ -53,6 +53,9 @@ pub enum Command {
     /// Patients held for review because they could not be matched safely.
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// Look after homes' sync logs.
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Load FHIR Bundle or resource files (or folders of them) through the same path as
     /// POST /fhir, with progress and a summary.
     Import {
@@ -62,6 +65,19 @@ pub enum Command {
         source: Option<String>,
         #[arg(required = true, value_name = "FILE_OR_DIR")]
         paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Drop all but the newest changes of a home's log; tablets further behind take a
+    /// snapshot on their next sync. Prints the new floor.
+    Compact {
+        #[arg(long)]
+        home: HomeId,
+        /// How many of the newest changes to keep.
+        #[arg(long, default_value_t = 100_000)]
+        keep: u64,
     },
 }
 
@@ -170,6 +186,14 @@ pub enum ResidentCommand {
         #[arg(long)]
         admitted_on: Option<NaiveDate>,
     },
+    /// Set the SpO2 scale NEWS2 uses for a person: 2 only for hypercapnic respiratory
+    /// failure, as a clinician decided; 1 otherwise.
+    Spo2Scale {
+        #[arg(long)]
+        nhs: NhsNumber,
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=2))]
+        scale: u8,
+    },
     /// End a person's residency; their record leaves the home's tablets. Prints the
     /// residency id.
     Leave {
@@ -217,6 +241,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let id = admin::admit(&store, home, nhs, &room, on, ResidencyStatus::InHome).await?;
             println!("Admitted NHS number {nhs} to room {}.", room.trim());
             println!("{id}");
+            Ok(())
+        }
+        Command::Resident(ResidentCommand::Spo2Scale { nhs, scale }) => {
+            let scale = if scale == 2 {
+                bedside_domain::news2::Spo2Scale::Scale2
+            } else {
+                bedside_domain::news2::Spo2Scale::Scale1
+            };
+            store.set_spo2_scale(nhs, scale).await?;
+            println!("NEWS2 for NHS number {nhs} now uses SpO2 {scale:?}.");
+            Ok(())
+        }
+        Command::Sync(SyncCommand::Compact { home, keep }) => {
+            let head = store.sync_head(home).await?;
+            let through = head.head.saturating_sub(keep);
+            store.compact_changes(home, through).await?;
+            let after = store.sync_head(home).await?;
+            println!(
+                "Kept changes after {} of {} (epoch {}).",
+                after.floor, after.head, after.epoch
+            );
+            println!("{}", after.floor);
             Ok(())
         }
         Command::Source(SourceCommand::Add { org, name }) => {

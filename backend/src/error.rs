@@ -25,6 +25,8 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    #[error("this sync position is no longer available: take a snapshot")]
+    CursorExpired,
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("the database is not answering")]
@@ -43,6 +45,7 @@ impl AppError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
+            Self::CursorExpired => (StatusCode::GONE, ErrorCode::CursorExpired),
             Self::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,

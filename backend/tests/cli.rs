@@ -443,3 +443,74 @@ async fn sources_import_and_the_review_queue_from_the_command_line() {
         stderr(&out)
     );
 }
+
+#[tokio::test]
+async fn spo2_scale_and_log_compaction_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("sync.db");
+    let home = last_line(&bedside(&db, &["home", "add", "--name", "Oak Lodge"]));
+    add_person(&db, "9990000018").await;
+    last_line(&bedside(
+        &db,
+        &[
+            "resident",
+            "admit",
+            "--home",
+            &home,
+            "--nhs",
+            "9990000018",
+            "--room",
+            "3",
+        ],
+    ));
+    let store = SqliteStore::open(&db).await.expect("open");
+    let home_id = bedside_domain::HomeId::parse(&home).expect("id");
+    let before = store.sync_head(home_id).await.expect("head");
+    assert!(before.head >= 1, "admission is a change");
+
+    let out = bedside(
+        &db,
+        &[
+            "resident",
+            "spo2-scale",
+            "--nhs",
+            "9990000018",
+            "--scale",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let residents = store.residents(home_id).await.expect("residents");
+    assert_eq!(
+        residents[0].spo2_scale,
+        bedside_domain::news2::Spo2Scale::Scale2
+    );
+    let after = store.sync_head(home_id).await.expect("head");
+    assert_eq!(
+        after.head,
+        before.head + 1,
+        "a scale change reaches the tablets"
+    );
+    let out = bedside(
+        &db,
+        &[
+            "resident",
+            "spo2-scale",
+            "--nhs",
+            "9990000018",
+            "--scale",
+            "3",
+        ],
+    );
+    assert!(!out.status.success());
+
+    let floor = last_line(&bedside(
+        &db,
+        &["sync", "compact", "--home", &home, "--keep", "1"],
+    ));
+    assert_eq!(floor, (after.head - 1).to_string());
+    assert_eq!(
+        store.sync_head(home_id).await.expect("head").floor,
+        after.head - 1
+    );
+}

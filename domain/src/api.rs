@@ -155,6 +155,10 @@ pub enum ErrorCode {
     NotFound,
     /// The change clashes with what is stored (a taken username, say).
     Conflict,
+    /// The sync cursor is from another epoch or behind the log's floor: take a snapshot.
+    CursorExpired,
+    /// A push skipped device sequence numbers (the body says which is expected).
+    SequenceGap,
     /// The body is larger than the server accepts.
     PayloadTooLarge,
     /// The body is not JSON.

@@ -93,7 +93,19 @@ async fn every_documented_operation_answers_as_documented() {
         } else {
             person.to_string()
         };
-        let url = app.url(&path.replace("{id}", &id));
+        let mut url = app.url(&path.replace("{id}", &id));
+        if path == "/api/v1/sync/changes" {
+            let status: serde_json::Value = app
+                .get("/api/v1/sync/status", &token)
+                .await
+                .json()
+                .await
+                .expect("status");
+            url = format!(
+                "{url}?since={}",
+                status["head"].as_str().unwrap_or_default()
+            );
+        }
         let mut req = match method.as_str() {
             "get" => app.client.get(&url),
             "post" => app.client.post(&url),
@@ -101,6 +113,17 @@ async fn every_documented_operation_answers_as_documented() {
         };
         if op.get("security").is_some() {
             req = req.bearer_auth(&token);
+        }
+        if path == "/api/v1/sync/push" {
+            req = req.json(&serde_json::json!({
+                "device_id": uuid::Uuid::new_v4(),
+                "mutations": [{
+                    "id": uuid::Uuid::now_v7(),
+                    "device_seq": 1,
+                    "created_at": chrono::Utc::now(),
+                    "op": { "type": "add_note", "person_id": person, "category": "social", "text": "Enjoyed the music." }
+                }]
+            }));
         }
         if path == "/api/v1/auth/login" {
             req = req.json(&serde_json::json!({
@@ -135,6 +158,10 @@ async fn every_documented_operation_answers_as_documented() {
         "GET /api/v1/residents/{id}",
         "GET /api/v1/records",
         "GET /api/v1/attachments/{id}",
+        "GET /api/v1/sync/status",
+        "GET /api/v1/sync/snapshot",
+        "GET /api/v1/sync/changes",
+        "POST /api/v1/sync/push",
     ] {
         assert!(
             checked.iter().any(|c| c == must),

@@ -34,6 +34,7 @@ use crate::state::AppState;
         (name = "health", description = "Liveness and database status"),
         (name = "auth", description = "Staff sign-in"),
         (name = "records", description = "Residents and their records, scoped to the caller's home"),
+        (name = "sync", description = "Offline-first sync: a home's change log and tablets' pushes"),
     )
 )]
 struct ApiDoc;
@@ -65,6 +66,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_resident))
         .routes(routes!(home_records))
         .routes(routes!(get_attachment))
+        .routes(routes!(super::sync::status))
+        .routes(routes!(super::sync::snapshot))
+        .routes(routes!(super::sync::changes))
+        .routes(routes!(super::sync::push))
 }
 
 /// Whether the server and its database are answering.

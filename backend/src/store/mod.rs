@@ -319,6 +319,36 @@ pub trait Store: Send + Sync + 'static {
     /// Patients waiting for review (open ones, or all).
     async fn review_items(&self, include_attached: bool) -> StoreResult<Vec<ReviewItem>>;
 
+    async fn sync_head(&self, home: HomeId) -> StoreResult<SyncHead>;
+    /// Changes after `since`, at most `limit` and about `max_bytes`, read at one point
+    /// in time.
+    async fn changes_since(
+        &self,
+        home: HomeId,
+        since: u64,
+        limit: usize,
+        max_bytes: usize,
+    ) -> StoreResult<ChangesRead>;
+    /// A page of the home's current entries after `after` (by id), with the residents on
+    /// the first page; `pinned` is the log position of the first page (`None` on it).
+    async fn snapshot_page(
+        &self,
+        home: HomeId,
+        pinned: Option<u64>,
+        after: Option<EntryId>,
+        limit: usize,
+    ) -> StoreResult<SnapshotRead>;
+    /// Drops the home's changes up to `through`; tablets behind it take a snapshot.
+    async fn compact_changes(&self, home: HomeId, through: u64) -> StoreResult<()>;
+    /// Sets the SpO2 scale NEWS2 uses for a person (a clinician's decision).
+    async fn set_spo2_scale(
+        &self,
+        nhs: NhsNumber,
+        scale: bedside_domain::news2::Spo2Scale,
+    ) -> StoreResult<()>;
+    /// Starts the transaction a tablet's push is applied in.
+    async fn begin_sync(&self) -> StoreResult<Box<dyn SyncTx>>;
+
     /// Starts the one transaction an ingest (or a review decision) runs in. Dropping it
     /// without [`IngestTx::commit`] changes nothing. Implementations serialise these
     /// transactions (SQLite: `BEGIN IMMEDIATE`; PostgreSQL will need a per-source lock):
@@ -327,6 +357,39 @@ pub trait Store: Send + Sync + 'static {
     /// A read-only view for looking things up before the write transaction starts, so
     /// the write lock is not held while a large Bundle is interpreted.
     async fn begin_reading(&self) -> StoreResult<Box<dyn IngestTx>>;
+}
+
+/// Where a home's change log stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncHead {
+    pub epoch: String,
+    /// The newest sequence number given out.
+    pub head: u64,
+    /// Changes at or below this have been compacted away.
+    pub floor: u64,
+}
+
+/// A page of a home's change log, with each change's current state.
+#[derive(Debug, Clone)]
+pub struct ChangesRead {
+    pub head: SyncHead,
+    pub changes: Vec<bedside_domain::sync::wire::Change>,
+    /// The last sequence number this page covers (changes about people no longer in the
+    /// home are covered but not sent).
+    pub last_seq: u64,
+}
+
+/// A page of a home's current records.
+#[derive(Debug, Clone)]
+pub struct SnapshotRead {
+    pub head: SyncHead,
+    /// The log position the snapshot is pinned to.
+    pub pinned: u64,
+    /// The residents, on the first page.
+    pub residents: Vec<Resident>,
+    pub entries: Vec<Entry>,
+    /// The last entry of this page, when there are more.
+    pub next_after: Option<EntryId>,
 }
 
 /// A document's file.
@@ -449,5 +512,61 @@ pub trait IngestTx: Send {
     /// Ties files to the entry they belong to (they are served only while it is current).
     async fn link_attachments(&mut self, ids: &[String], entry: EntryId) -> StoreResult<()>;
 
+    async fn commit(self: Box<Self>) -> StoreResult<()>;
+}
+
+/// The reads and writes of applying a tablet's push, inside one database transaction.
+#[async_trait]
+pub trait SyncTx: Send {
+    /// The home a device belongs to and the device sequence number it should send next.
+    async fn device(&mut self, id: Uuid) -> StoreResult<Option<(HomeId, u64)>>;
+    async fn put_device(
+        &mut self,
+        id: Uuid,
+        home: HomeId,
+        next_seq: u64,
+        staff: StaffId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The stored outcome of a mutation already received.
+    async fn mutation(
+        &mut self,
+        id: Uuid,
+    ) -> StoreResult<Option<bedside_domain::sync::wire::Outcome>>;
+    #[allow(clippy::too_many_arguments)]
+    async fn put_mutation(
+        &mut self,
+        id: Uuid,
+        device: Uuid,
+        device_seq: u64,
+        staff: StaffId,
+        outcome: &bedside_domain::sync::wire::Outcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// A current resident of the home.
+    async fn resident(&mut self, home: HomeId, person: PersonId) -> StoreResult<Option<Resident>>;
+    /// An entry, and whether it came from outside (a received FHIR resource).
+    async fn entry(&mut self, id: EntryId) -> StoreResult<Option<(Entry, bool)>>;
+    /// A person's current entries of one kind.
+    async fn person_entries(
+        &mut self,
+        person: PersonId,
+        kind: bedside_domain::record::EntryKind,
+    ) -> StoreResult<Vec<Entry>>;
+    /// Adds a home-authored entry with the id the tablet gave it.
+    async fn insert_entry(
+        &mut self,
+        id: EntryId,
+        person: PersonId,
+        entry: &NewEntry,
+    ) -> StoreResult<()>;
+    async fn update_entry(
+        &mut self,
+        id: EntryId,
+        person: PersonId,
+        entry: &NewEntry,
+        status: bedside_domain::record::EntryStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     async fn commit(self: Box<Self>) -> StoreResult<()>;
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bedside_domain::api::{HomeInfo, Role};
+use bedside_domain::news2::Spo2Scale;
 use bedside_domain::record::{
     Entry, EntryBody, EntryStatus, PersonName, Provenance, ResidencyStatus, Resident, Sex,
 };
@@ -21,9 +22,9 @@ use sqlx::{Row, SqlSafeStr};
 use uuid::Uuid;
 
 use super::{
-    DatabaseStatus, EntryRow, IngestTx, NewEntry, NewPerson, NewResource, ReviewId, ReviewItem,
-    ReviewReason, SessionRecord, SourceId, SourceRecord, StaffRecord, Store, StoreError,
-    StoreResult, StoredFile, StoredResource,
+    ChangesRead, DatabaseStatus, EntryRow, IngestTx, NewEntry, NewPerson, NewResource, ReviewId,
+    ReviewItem, ReviewReason, SessionRecord, SnapshotRead, SourceId, SourceRecord, StaffRecord,
+    Store, StoreError, StoreResult, StoredFile, StoredResource, SyncHead, SyncTx,
 };
 
 /// The schema, in order. Migrations are add-only: a released file never changes (sqlx
@@ -38,6 +39,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "fhir",
         include_str!("../../migrations/sqlite/0002_fhir.sql"),
+    ),
+    (
+        3,
+        "sync",
+        include_str!("../../migrations/sqlite/0003_sync.sql"),
     ),
 ];
 
@@ -152,7 +158,7 @@ fn unique_violation(e: sqlx::Error, message: impl Into<String>) -> StoreError {
 }
 
 const RESIDENT_COLUMNS: &str = "p.id, p.nhs_number, p.given, p.family, p.preferred, p.birth_date, \
-     p.sex, p.gp_practice, r.home_id, r.room, r.admitted_on, r.status";
+     p.sex, p.gp_practice, p.spo2_scale, r.home_id, r.room, r.admitted_on, r.status";
 
 fn resident_from_row(row: &SqliteRow) -> StoreResult<Resident> {
     let nhs: String = row.try_get("nhs_number")?;
@@ -174,8 +180,23 @@ fn resident_from_row(row: &SqliteRow) -> StoreResult<Resident> {
         admitted_on: parse_date(row.try_get("admitted_on")?)?,
         status: ResidencyStatus::parse(&status)
             .ok_or_else(|| StoreError::Corrupt(format!("residency status {status:?}")))?,
-        spo2_scale: Default::default(),
+        spo2_scale: parse_scale(row.try_get("spo2_scale")?)?,
     })
+}
+
+fn parse_scale(s: &str) -> StoreResult<Spo2Scale> {
+    match s {
+        "scale1" => Ok(Spo2Scale::Scale1),
+        "scale2" => Ok(Spo2Scale::Scale2),
+        other => Err(StoreError::Corrupt(format!("SpO2 scale {other:?}"))),
+    }
+}
+
+pub(crate) fn scale_text(s: Spo2Scale) -> &'static str {
+    match s {
+        Spo2Scale::Scale1 => "scale1",
+        Spo2Scale::Scale2 => "scale2",
+    }
 }
 
 const ENTRY_COLUMNS: &str = "e.id, e.person_id, e.version, e.status, e.organisation, e.ods_code, \
@@ -253,12 +274,16 @@ impl Store for SqliteStore {
 
     async fn create_home(&self, name: &str, now: DateTime<Utc>) -> StoreResult<HomeId> {
         let id = HomeId(Uuid::now_v7());
-        sqlx::query("INSERT INTO homes (id, name, created_at) VALUES ($1, $2, $3)")
-            .bind(id.to_string())
-            .bind(name)
-            .bind(time_text(now))
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO homes (id, name, created_at, sync_epoch, sync_head, sync_floor) \
+             VALUES ($1, $2, $3, $4, 0, 0)",
+        )
+        .bind(id.to_string())
+        .bind(name)
+        .bind(time_text(now))
+        .bind(new_epoch())
+        .execute(&self.pool)
+        .await?;
         Ok(id)
     }
 
@@ -399,19 +424,10 @@ impl Store for SqliteStore {
     }
 
     async fn upsert_person(&self, person: &NewPerson, now: DateTime<Utc>) -> StoreResult<PersonId> {
-        let id: String = sqlx::query_scalar(UPSERT_PERSON)
-            .bind(Uuid::now_v7().to_string())
-            .bind(person.nhs_number.digits())
-            .bind(&person.name.given)
-            .bind(&person.name.family)
-            .bind(&person.name.preferred)
-            .bind(date_text(person.birth_date))
-            .bind(sex_text(person.sex))
-            .bind(&person.gp_practice)
-            .bind(time_text(now))
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(PersonId(parse_uuid(&id)?))
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let id = upsert_person_row(&mut tx, person, now).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     async fn person_by_nhs(&self, nhs: NhsNumber) -> StoreResult<Option<PersonId>> {
@@ -432,6 +448,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<ResidencyId> {
         let id = ResidencyId(Uuid::now_v7());
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO residencies (id, person_id, home_id, room, admitted_on, status, \
              ended_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, NULL, $7, $7)",
@@ -443,7 +460,7 @@ impl Store for SqliteStore {
         .bind(date_text(admitted_on))
         .bind(status.as_str())
         .bind(time_text(now))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(|e| match &e {
             sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
@@ -454,6 +471,20 @@ impl Store for SqliteStore {
                 "this person already lives in a home: record that they left first",
             ),
         })?;
+        // The home's tablets receive the resident and their whole record.
+        let home_text = home.to_string();
+        record_change_in(&mut tx, &home_text, person, "resident", None).await?;
+        let entries: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM entries WHERE person_id = $1 AND status = 'current' ORDER BY id",
+        )
+        .bind(person.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        for entry in entries {
+            let entry = EntryId(parse_uuid(&entry)?);
+            record_change_in(&mut tx, &home_text, person, "entry", Some(entry)).await?;
+        }
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -464,22 +495,26 @@ impl Store for SqliteStore {
         ended_on: NaiveDate,
         now: DateTime<Utc>,
     ) -> StoreResult<ResidencyId> {
-        let id: Option<String> = sqlx::query_scalar(
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row: Option<(String, String)> = sqlx::query_as(
             "UPDATE residencies SET status = $1, ended_on = $2, updated_at = $3 \
-             WHERE person_id = $4 AND ended_on IS NULL RETURNING id",
+             WHERE person_id = $4 AND ended_on IS NULL RETURNING id, home_id",
         )
         .bind(status.as_str())
         .bind(date_text(ended_on))
         .bind(time_text(now))
         .bind(person.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        match id {
-            Some(id) => Ok(ResidencyId(parse_uuid(&id)?)),
-            None => Err(StoreError::NotFound(
+        let Some((id, home)) = row else {
+            return Err(StoreError::NotFound(
                 "this person does not live in any home".into(),
-            )),
-        }
+            ));
+        };
+        // Ending the residency is a change too: the record leaves the home's tablets.
+        record_change_in(&mut tx, &home, person, "resident_removed", None).await?;
+        tx.commit().await?;
+        Ok(ResidencyId(parse_uuid(&id)?))
     }
 
     async fn add_entries(
@@ -691,6 +726,223 @@ impl Store for SqliteStore {
     async fn begin_reading(&self) -> StoreResult<Box<dyn IngestTx>> {
         // A deferred transaction that only reads never takes the write lock.
         let tx = self.pool.begin().await?;
+        Ok(Box::new(SqliteIngest { tx }))
+    }
+    async fn sync_head(&self, home: HomeId) -> StoreResult<SyncHead> {
+        let mut conn = self.pool.acquire().await?;
+        read_head(&mut conn, home).await
+    }
+
+    async fn changes_since(
+        &self,
+        home: HomeId,
+        since: u64,
+        limit: usize,
+        max_bytes: usize,
+    ) -> StoreResult<ChangesRead> {
+        // One read transaction: the log page and the states it names are one snapshot.
+        let mut tx = self.pool.begin().await?;
+        let head = read_head(&mut tx, home).await?;
+        let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT seq, kind, person_id, entry_id FROM changes WHERE home_id = $1 AND seq > $2 \
+             ORDER BY seq LIMIT $3",
+        )
+        .bind(home.to_string())
+        .bind(to_i64(since)?)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await?;
+        let Some(last) = rows.last().map(|r| r.0) else {
+            tx.commit().await?;
+            return Ok(ChangesRead {
+                changes: Vec::new(),
+                last_seq: since,
+                head,
+            });
+        };
+        // Who lives in the home now, and the current state of everything named.
+        let resident_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residencies r JOIN persons p ON p.id = r.person_id \
+             WHERE r.home_id = $1 AND r.ended_on IS NULL"
+        )))
+        .bind(home.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut residents: std::collections::HashMap<String, Resident> =
+            std::collections::HashMap::new();
+        for row in &resident_rows {
+            let r = resident_from_row(row)?;
+            residents.insert(r.id.to_string(), r);
+        }
+        let entry_rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.id IN \
+             (SELECT entry_id FROM changes WHERE home_id = $1 AND seq > $2 AND seq <= $3 \
+              AND entry_id IS NOT NULL)"
+        )))
+        .bind(home.to_string())
+        .bind(to_i64(since)?)
+        .bind(last)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut entries: std::collections::HashMap<String, (Entry, usize)> =
+            std::collections::HashMap::new();
+        for row in &entry_rows {
+            let body_len = row
+                .try_get::<String, _>("body")
+                .map(|b| b.len())
+                .unwrap_or(0);
+            let e = entry_from_row(row)?;
+            entries.insert(e.id.to_string(), (e, body_len));
+        }
+        tx.commit().await?;
+
+        use bedside_domain::sync::wire::Change;
+        let mut changes = Vec::with_capacity(rows.len());
+        let mut bytes = 0usize;
+        let mut last_seq = since;
+        for (seq, kind, person, entry) in rows {
+            let seq_u =
+                u64::try_from(seq).map_err(|_| StoreError::Corrupt(format!("seq {seq}")))?;
+            // A page never ends empty-handed, and never runs far past its byte budget.
+            if bytes >= max_bytes && !changes.is_empty() {
+                break;
+            }
+            last_seq = seq_u;
+            match kind.as_str() {
+                "resident" => {
+                    if let Some(r) = residents.get(&person) {
+                        bytes += 600;
+                        changes.push(Change::Resident {
+                            seq: seq_u,
+                            resident: r.clone(),
+                        });
+                    }
+                }
+                "resident_removed" => {
+                    bytes += 80;
+                    changes.push(Change::ResidentRemoved {
+                        seq: seq_u,
+                        person_id: PersonId(parse_uuid(&person)?),
+                    });
+                }
+                "entry" => {
+                    // Only while the person lives here; a later change removes them anyway.
+                    if residents.contains_key(&person)
+                        && let Some((e, len)) = entry.as_ref().and_then(|id| entries.get(id))
+                        && e.person_id.to_string() == person
+                    {
+                        bytes += len + 400;
+                        changes.push(Change::Entry {
+                            seq: seq_u,
+                            entry: e.clone(),
+                        });
+                    }
+                }
+                other => return Err(StoreError::Corrupt(format!("change kind {other:?}"))),
+            }
+        }
+        Ok(ChangesRead {
+            head,
+            changes,
+            last_seq,
+        })
+    }
+
+    async fn snapshot_page(
+        &self,
+        home: HomeId,
+        pinned: Option<u64>,
+        after: Option<EntryId>,
+        limit: usize,
+    ) -> StoreResult<SnapshotRead> {
+        let mut tx = self.pool.begin().await?;
+        let head = read_head(&mut tx, home).await?;
+        let first = pinned.is_none();
+        let pinned = pinned.unwrap_or(head.head);
+        let residents = if first {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {RESIDENT_COLUMNS} FROM residencies r JOIN persons p ON p.id = r.person_id \
+                 WHERE r.home_id = $1 AND r.ended_on IS NULL"
+            )))
+            .bind(home.to_string())
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut list = rows
+                .iter()
+                .map(resident_from_row)
+                .collect::<StoreResult<Vec<_>>>()?;
+            sort_by_room(&mut list);
+            list
+        } else {
+            Vec::new()
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries e JOIN residencies r ON r.person_id = e.person_id \
+             WHERE r.home_id = $1 AND r.ended_on IS NULL AND e.status = 'current' AND e.id > $2 \
+             ORDER BY e.id LIMIT $3"
+        )))
+        .bind(home.to_string())
+        .bind(after.map(|a| a.to_string()).unwrap_or_default())
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let entries = rows
+            .iter()
+            .map(entry_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let next_after = (entries.len() == limit)
+            .then(|| entries.last().map(|e| e.id))
+            .flatten();
+        Ok(SnapshotRead {
+            head,
+            pinned,
+            residents,
+            entries,
+            next_after,
+        })
+    }
+
+    async fn compact_changes(&self, home: HomeId, through: u64) -> StoreResult<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let through = to_i64(through)?;
+        sqlx::query("DELETE FROM changes WHERE home_id = $1 AND seq <= $2")
+            .bind(home.to_string())
+            .bind(through)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE homes SET sync_floor = MAX(sync_floor, MIN($1, sync_head)) WHERE id = $2",
+        )
+        .bind(through)
+        .bind(home.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_spo2_scale(&self, nhs: NhsNumber, scale: Spo2Scale) -> StoreResult<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let id: Option<String> = sqlx::query_scalar(
+            "UPDATE persons SET spo2_scale = $1 WHERE nhs_number = $2 RETURNING id",
+        )
+        .bind(scale_text(scale))
+        .bind(nhs.digits())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(id) = id else {
+            return Err(StoreError::NotFound(format!(
+                "no record is held for NHS number {nhs}"
+            )));
+        };
+        record_change(&mut tx, PersonId(parse_uuid(&id)?), "resident", None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn begin_sync(&self) -> StoreResult<Box<dyn SyncTx>> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Box::new(SqliteIngest { tx }))
     }
 }
@@ -975,19 +1227,7 @@ impl IngestTx for SqliteIngest {
         person: &NewPerson,
         now: DateTime<Utc>,
     ) -> StoreResult<PersonId> {
-        let id: String = sqlx::query_scalar(UPSERT_PERSON)
-            .bind(Uuid::now_v7().to_string())
-            .bind(person.nhs_number.digits())
-            .bind(&person.name.given)
-            .bind(&person.name.family)
-            .bind(&person.name.preferred)
-            .bind(date_text(person.birth_date))
-            .bind(sex_text(person.sex))
-            .bind(&person.gp_practice)
-            .bind(time_text(now))
-            .fetch_one(&mut *self.tx)
-            .await?;
-        Ok(PersonId(parse_uuid(&id)?))
+        upsert_person_row(&mut self.tx, person, now).await
     }
 
     async fn review_item(
@@ -1111,40 +1351,7 @@ impl IngestTx for SqliteIngest {
         status: EntryStatus,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO entry_versions (entry_id, version, person_id, kind, status, \
-             organisation, ods_code, source_system, source_id, author, authored_at, received_at, \
-             body, superseded_at) SELECT id, version, person_id, kind, status, organisation, \
-             ods_code, source_system, source_id, author, authored_at, received_at, body, $1 \
-             FROM entries WHERE id = $2",
-        )
-        .bind(time_text(now))
-        .bind(id.to_string())
-        .execute(&mut *self.tx)
-        .await?;
-        let body = serde_json::to_string(&entry.body)
-            .map_err(|e| StoreError::Corrupt(format!("entry body: {e}")))?;
-        let p = &entry.provenance;
-        sqlx::query(
-            "UPDATE entries SET version = version + 1, kind = $1, status = $2, organisation = $3, \
-             ods_code = $4, source_system = $5, source_id = $6, author = $7, authored_at = $8, \
-             received_at = $9, body = $10, person_id = $12 WHERE id = $11",
-        )
-        .bind(entry.body.kind().as_str())
-        .bind(entry_status_text(status))
-        .bind(&p.organisation)
-        .bind(&p.ods_code)
-        .bind(&p.system)
-        .bind(&p.source_id)
-        .bind(&p.author)
-        .bind(time_text(p.authored_at))
-        .bind(time_text(p.received_at))
-        .bind(body)
-        .bind(id.to_string())
-        .bind(person.to_string())
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(())
+        update_entry_row(&mut self.tx, id, person, entry, status, now).await
     }
 
     async fn put_attachment(
@@ -1189,6 +1396,178 @@ impl IngestTx for SqliteIngest {
     }
 }
 
+fn to_i64(n: u64) -> StoreResult<i64> {
+    i64::try_from(n).map_err(|_| StoreError::Corrupt(format!("number {n} out of range")))
+}
+
+async fn read_head(conn: &mut sqlx::SqliteConnection, home: HomeId) -> StoreResult<SyncHead> {
+    let row: Option<(String, i64, i64)> =
+        sqlx::query_as("SELECT sync_epoch, sync_head, sync_floor FROM homes WHERE id = $1")
+            .bind(home.to_string())
+            .fetch_optional(&mut *conn)
+            .await?;
+    let (epoch, head, floor) =
+        row.ok_or_else(|| StoreError::NotFound(format!("there is no home {home}")))?;
+    Ok(SyncHead {
+        epoch,
+        head: u64::try_from(head).unwrap_or(0),
+        floor: u64::try_from(floor).unwrap_or(0),
+    })
+}
+
+#[async_trait]
+impl SyncTx for SqliteIngest {
+    async fn device(&mut self, id: Uuid) -> StoreResult<Option<(HomeId, u64)>> {
+        let row: Option<(String, i64)> =
+            sqlx::query_as("SELECT home_id, next_seq FROM devices WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        row.map(|(home, next)| {
+            Ok((
+                HomeId(parse_uuid(&home)?),
+                u64::try_from(next)
+                    .map_err(|_| StoreError::Corrupt(format!("device seq {next}")))?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn put_device(
+        &mut self,
+        id: Uuid,
+        home: HomeId,
+        next_seq: u64,
+        staff: StaffId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO devices (id, home_id, next_seq, last_staff_id, first_seen, last_seen) \
+             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO UPDATE SET \
+             next_seq = excluded.next_seq, last_staff_id = excluded.last_staff_id, \
+             last_seen = excluded.last_seen",
+        )
+        .bind(id.to_string())
+        .bind(home.to_string())
+        .bind(to_i64(next_seq)?)
+        .bind(staff.to_string())
+        .bind(time_text(now))
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    async fn mutation(
+        &mut self,
+        id: Uuid,
+    ) -> StoreResult<Option<bedside_domain::sync::wire::Outcome>> {
+        let outcome: Option<String> =
+            sqlx::query_scalar("SELECT outcome FROM mutations WHERE id = $1")
+                .bind(id.to_string())
+                .fetch_optional(&mut *self.tx)
+                .await?;
+        outcome
+            .map(|o| {
+                serde_json::from_str(&o).map_err(|e| StoreError::Corrupt(format!("outcome: {e}")))
+            })
+            .transpose()
+    }
+
+    async fn put_mutation(
+        &mut self,
+        id: Uuid,
+        device: Uuid,
+        device_seq: u64,
+        staff: StaffId,
+        outcome: &bedside_domain::sync::wire::Outcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let outcome = serde_json::to_string(outcome)
+            .map_err(|e| StoreError::Corrupt(format!("outcome: {e}")))?;
+        sqlx::query(
+            "INSERT INTO mutations (id, device_id, device_seq, staff_id, outcome, received_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(device.to_string())
+        .bind(to_i64(device_seq)?)
+        .bind(staff.to_string())
+        .bind(outcome)
+        .bind(time_text(now))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| unique_violation(e, "that device sequence number was already used"))?;
+        Ok(())
+    }
+
+    async fn resident(&mut self, home: HomeId, person: PersonId) -> StoreResult<Option<Resident>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RESIDENT_COLUMNS} FROM residencies r JOIN persons p ON p.id = r.person_id \
+             WHERE r.home_id = $1 AND r.person_id = $2 AND r.ended_on IS NULL"
+        )))
+        .bind(home.to_string())
+        .bind(person.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref().map(resident_from_row).transpose()
+    }
+
+    async fn entry(&mut self, id: EntryId) -> StoreResult<Option<(Entry, bool)>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS}, e.source_resource FROM entries e WHERE e.id = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.map(|r| {
+            let outside: Option<String> = r.try_get("source_resource")?;
+            Ok((entry_from_row(&r)?, outside.is_some()))
+        })
+        .transpose()
+    }
+
+    async fn person_entries(
+        &mut self,
+        person: PersonId,
+        kind: bedside_domain::record::EntryKind,
+    ) -> StoreResult<Vec<Entry>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries e WHERE e.person_id = $1 AND e.kind = $2 \
+             AND e.status = 'current' ORDER BY e.id"
+        )))
+        .bind(person.to_string())
+        .bind(kind.as_str())
+        .fetch_all(&mut *self.tx)
+        .await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
+    async fn insert_entry(
+        &mut self,
+        id: EntryId,
+        person: PersonId,
+        entry: &NewEntry,
+    ) -> StoreResult<()> {
+        insert_entry_row(&mut self.tx, id, person, None, entry).await
+    }
+
+    async fn update_entry(
+        &mut self,
+        id: EntryId,
+        person: PersonId,
+        entry: &NewEntry,
+        status: EntryStatus,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        update_entry_row(&mut self.tx, id, person, entry, status, now).await
+    }
+
+    async fn commit(self: Box<Self>) -> StoreResult<()> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
 const UPSERT_PERSON: &str = "INSERT INTO persons (id, nhs_number, given, family, preferred, \
      birth_date, sex, gp_practice, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
@@ -1197,6 +1576,177 @@ const UPSERT_PERSON: &str = "INSERT INTO persons (id, nhs_number, given, family,
      birth_date = excluded.birth_date, sex = excluded.sex, \
      gp_practice = COALESCE(excluded.gp_practice, persons.gp_practice), \
      updated_at = excluded.updated_at RETURNING id";
+
+/// A new epoch for a home's change log: 16 random hex digits.
+fn new_epoch() -> String {
+    let mut bytes = [0u8; 8];
+    // Without OS randomness an epoch from the clock still differs from the last one.
+    if getrandom::fill(&mut bytes).is_err() {
+        bytes = Utc::now()
+            .timestamp_nanos_opt()
+            .unwrap_or_default()
+            .to_be_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Notes a change to a person's record in the log of the home they live in (if any),
+/// with the next sequence number, inside the caller's transaction.
+async fn record_change(
+    conn: &mut sqlx::SqliteConnection,
+    person: PersonId,
+    kind: &str,
+    entry: Option<EntryId>,
+) -> StoreResult<()> {
+    let home: Option<String> = sqlx::query_scalar(
+        "SELECT home_id FROM residencies WHERE person_id = $1 AND ended_on IS NULL",
+    )
+    .bind(person.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match home {
+        Some(home) => record_change_in(conn, &home, person, kind, entry).await,
+        None => Ok(()),
+    }
+}
+
+async fn record_change_in(
+    conn: &mut sqlx::SqliteConnection,
+    home: &str,
+    person: PersonId,
+    kind: &str,
+    entry: Option<EntryId>,
+) -> StoreResult<()> {
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE homes SET sync_head = sync_head + 1 WHERE id = $1 RETURNING sync_head",
+    )
+    .bind(home)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO changes (home_id, seq, kind, person_id, entry_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(home)
+    .bind(seq)
+    .bind(kind)
+    .bind(person.to_string())
+    .bind(entry.map(|e| e.to_string()))
+    .bind(time_text(Utc::now()))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// id, given, family, preferred, birth date, sex, GP practice.
+type PersonRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+);
+
+/// Adds a person or updates their details; a real change is a change for their home.
+async fn upsert_person_row(
+    conn: &mut sqlx::SqliteConnection,
+    person: &NewPerson,
+    now: DateTime<Utc>,
+) -> StoreResult<PersonId> {
+    let held: Option<PersonRow> = sqlx::query_as(
+        "SELECT id, given, family, preferred, birth_date, sex, gp_practice FROM persons \
+             WHERE nhs_number = $1",
+    )
+    .bind(person.nhs_number.digits())
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((id, given, family, preferred, birth, sex, gp)) = &held {
+        let same = *given == person.name.given
+            && *family == person.name.family
+            && *preferred == person.name.preferred
+            && *birth == date_text(person.birth_date)
+            && sex == sex_text(person.sex)
+            && (person.gp_practice.is_none() || *gp == person.gp_practice);
+        if same {
+            return Ok(PersonId(parse_uuid(id)?));
+        }
+    }
+    let id: String = sqlx::query_scalar(UPSERT_PERSON)
+        .bind(Uuid::now_v7().to_string())
+        .bind(person.nhs_number.digits())
+        .bind(&person.name.given)
+        .bind(&person.name.family)
+        .bind(&person.name.preferred)
+        .bind(date_text(person.birth_date))
+        .bind(sex_text(person.sex))
+        .bind(&person.gp_practice)
+        .bind(time_text(now))
+        .fetch_one(&mut *conn)
+        .await?;
+    let id = PersonId(parse_uuid(&id)?);
+    if held.is_some() {
+        record_change(conn, id, "resident", None).await?;
+    }
+    Ok(id)
+}
+
+/// Moves an entry's current version into history and stores the new one (version + 1),
+/// noting the change for the home.
+async fn update_entry_row(
+    conn: &mut sqlx::SqliteConnection,
+    id: EntryId,
+    person: PersonId,
+    entry: &NewEntry,
+    status: EntryStatus,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO entry_versions (entry_id, version, person_id, kind, status, \
+         organisation, ods_code, source_system, source_id, author, authored_at, received_at, \
+         body, superseded_at) SELECT id, version, person_id, kind, status, organisation, \
+         ods_code, source_system, source_id, author, authored_at, received_at, body, $1 \
+         FROM entries WHERE id = $2",
+    )
+    .bind(time_text(now))
+    .bind(id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    let body = serde_json::to_string(&entry.body)
+        .map_err(|e| StoreError::Corrupt(format!("entry body: {e}")))?;
+    let p = &entry.provenance;
+    let previous: Option<String> = sqlx::query_scalar(
+        "UPDATE entries SET version = version + 1, kind = $1, status = $2, organisation = $3, \
+         ods_code = $4, source_system = $5, source_id = $6, author = $7, authored_at = $8, \
+         received_at = $9, body = $10, person_id = $12 WHERE id = $11 \
+         RETURNING (SELECT person_id FROM entry_versions WHERE entry_id = $11 \
+                    ORDER BY version DESC LIMIT 1)",
+    )
+    .bind(entry.body.kind().as_str())
+    .bind(entry_status_text(status))
+    .bind(&p.organisation)
+    .bind(&p.ods_code)
+    .bind(&p.system)
+    .bind(&p.source_id)
+    .bind(&p.author)
+    .bind(time_text(p.authored_at))
+    .bind(time_text(p.received_at))
+    .bind(body)
+    .bind(id.to_string())
+    .bind(person.to_string())
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    record_change(conn, person, "entry", Some(id)).await?;
+    // An entry moved to another person is a change for the first person's home too.
+    if let Some(previous) = previous
+        && previous != person.to_string()
+    {
+        record_change(conn, PersonId(parse_uuid(&previous)?), "entry", Some(id)).await?;
+    }
+    Ok(())
+}
 
 async fn insert_entry_row(
     conn: &mut sqlx::SqliteConnection,
@@ -1227,7 +1777,7 @@ async fn insert_entry_row(
     .bind(body)
     .bind(source.map(|(logical, _)| logical))
     .bind(source.map(|(logical, key)| format!("{logical}#{key}")))
-    .execute(conn)
+    .execute(&mut *conn)
     .await
     .map_err(|e| match &e {
         sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
@@ -1235,7 +1785,7 @@ async fn insert_entry_row(
         }
         _ => StoreError::Database(e),
     })?;
-    Ok(())
+    record_change(conn, person, "entry", Some(id)).await
 }
 
 #[cfg(test)]
