@@ -68,16 +68,32 @@ pub async fn push(
     let mut results = Vec::with_capacity(mutations.len());
     let mut checked_gap = false;
     for m in mutations {
-        if let Some(outcome) = tx.mutation(m.id).await? {
-            results.push(MutationResult {
-                id: m.id,
-                outcome,
-                duplicate: true,
-            });
+        if let Some((device, outcome)) = tx.mutation(m.id).await? {
+            if device == request.device_id {
+                results.push(MutationResult {
+                    id: m.id,
+                    outcome,
+                    duplicate: true,
+                });
+            } else {
+                // An id is its own tablet's: another tablet's id gets none of its
+                // outcome. The clash is answered (not stored) and uses its number.
+                if m.device_seq == expected {
+                    expected += 1;
+                    checked_gap = true;
+                }
+                results.push(MutationResult {
+                    id: m.id,
+                    outcome: rejected("this id was used by another tablet: nothing was recorded"),
+                    duplicate: false,
+                });
+            }
             continue;
         }
         if m.device_seq != expected {
-            if !checked_gap {
+            // Refused only when nothing in the push was answered: otherwise the tablet
+            // records the answers it got and renumbers the rest on its next push.
+            if !checked_gap && results.is_empty() {
                 // The first new mutation does not follow on: refuse the push, so the
                 // tablet renumbers (its ids stay the same: nothing is applied twice).
                 return Err(PushError::Gap { expected });
@@ -348,6 +364,18 @@ async fn correct(
                     Ok(o) => observation_body(&resident, o, (*taken_at).min(now)),
                     Err(e) => return Ok(rejected(format!("not recorded: {e}"))),
                 },
+                section
+                @ (EntryBody::CarePlanSection { .. } | EntryBody::AboutMeSection { .. }) => {
+                    if !same_section(&entry.body, section) {
+                        return Ok(rejected(
+                            "an amendment keeps the section's care plan area or About Me topic",
+                        ));
+                    }
+                    if let Some(problem) = section_text_problem(section) {
+                        return Ok(rejected(problem));
+                    }
+                    section.clone()
+                }
                 other => other.clone(),
             };
             (EntryStatus::Current, body)
@@ -394,6 +422,45 @@ async fn find_section(
         .find(|e| section_matches(&e.body, key)))
 }
 
+/// Why a section's text cannot be kept, if it cannot.
+fn section_text_problem(body: &EntryBody) -> Option<String> {
+    let texts: Vec<&String> = match body {
+        EntryBody::CarePlanSection {
+            area,
+            need,
+            goal,
+            support,
+            ..
+        } => vec![area, need, goal, support],
+        EntryBody::AboutMeSection { text, .. } => vec![text],
+        _ => Vec::new(),
+    };
+    if texts.iter().any(|t| t.trim().is_empty()) {
+        return Some("a section needs every part filled in".into());
+    }
+    if texts.iter().any(|t| t.chars().count() > MAX_TEXT) {
+        return Some(format!(
+            "a section's text may be at most {MAX_TEXT} characters"
+        ));
+    }
+    None
+}
+
+/// Whether two section bodies are the same care plan area or About Me topic.
+fn same_section(a: &EntryBody, b: &EntryBody) -> bool {
+    match (a, b) {
+        (
+            EntryBody::CarePlanSection { area: x, .. },
+            EntryBody::CarePlanSection { area: y, .. },
+        ) => x.trim().eq_ignore_ascii_case(y.trim()),
+        (
+            EntryBody::AboutMeSection { topic: x, .. },
+            EntryBody::AboutMeSection { topic: y, .. },
+        ) => x == y,
+        _ => false,
+    }
+}
+
 fn section_matches(body: &EntryBody, key: &SectionKey) -> bool {
     match (body, key) {
         (EntryBody::CarePlanSection { area, .. }, SectionKey::CarePlan { area: want }) => {
@@ -422,24 +489,8 @@ async fn edit_section(
             "the content is not the section it says it is (care plan area or About Me topic)",
         ));
     }
-    let texts: Vec<&String> = match body {
-        EntryBody::CarePlanSection {
-            area,
-            need,
-            goal,
-            support,
-            ..
-        } => vec![area, need, goal, support],
-        EntryBody::AboutMeSection { text, .. } => vec![text],
-        _ => Vec::new(),
-    };
-    if texts.iter().any(|t| t.trim().is_empty()) {
-        return Ok(rejected("a section needs every part filled in"));
-    }
-    if texts.iter().any(|t| t.chars().count() > MAX_TEXT) {
-        return Ok(rejected(format!(
-            "a section's text may be at most {MAX_TEXT} characters"
-        )));
+    if let Some(problem) = section_text_problem(body) {
+        return Ok(rejected(problem));
     }
     let entry = NewEntry {
         provenance: provenance(staff, m, now),
@@ -507,6 +558,11 @@ async fn resolve(
     let Some((current, _)) = tx.entry(*target).await? else {
         return Ok(rejected("the section no longer exists"));
     };
+    if accept && !current.is_current() {
+        return Ok(rejected(
+            "the section was marked as entered in error since: write the proposal as a new section instead",
+        ));
+    }
     if accept {
         let chosen = NewEntry {
             provenance: provenance(staff, m, now),

@@ -1,5 +1,6 @@
 //! Helpers for the black-box tests: the real server on a random loopback port with a fresh
-//! SQLite file, and a typed client for its API.
+//! SQLite file (stopped and started again on the same file for restart tests), a typed
+//! client for its API, and a native sync client ([`client::Tablet`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -13,14 +14,24 @@ use tokio::sync::oneshot;
 
 pub const PASSWORD: &str = "test-password-1";
 
+pub mod client;
+
 /// A running server. Dropping it stops the server and deletes its database.
 pub struct TestApp {
     pub base: String,
     pub store: SqliteStore,
     pub client: reqwest::Client,
     pub db_path: PathBuf,
-    stop: Option<oneshot::Sender<()>>,
+    settings: Settings,
+    assets: PathBuf,
+    server: Option<Running>,
     _dir: tempfile::TempDir,
+}
+
+/// The serving task of a [`TestApp`] and the way to stop it.
+struct Running {
+    stop: oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
 }
 
 /// How to start a test server.
@@ -47,33 +58,46 @@ pub async fn spawn_with(options: Options) -> TestApp {
             a
         }
     };
-    let state = AppState::new(Arc::new(store.clone()), options.settings);
-    let app = startup::build_app(state, &assets);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind a loopback port");
     let addr = listener.local_addr().expect("local addr");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = startup::serve(listener, app, async {
-            let _ = stopped.await;
-        })
-        .await;
-    });
+    let server = serve(&store, &options.settings, &assets, listener);
     TestApp {
         base: format!("http://{addr}"),
         store,
         client: reqwest::Client::builder().build().expect("http client"),
         db_path,
-        stop: Some(stop),
+        settings: options.settings,
+        assets,
+        server: Some(server),
         _dir: dir,
     }
 }
 
+/// Starts the application on `listener` over `store`.
+fn serve(
+    store: &SqliteStore,
+    settings: &Settings,
+    assets: &Path,
+    listener: tokio::net::TcpListener,
+) -> Running {
+    let state = AppState::new(Arc::new(store.clone()), settings.clone());
+    let app = startup::build_app(state, assets);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let done = tokio::spawn(async move {
+        let _ = startup::serve(listener, app, async {
+            let _ = stopped.await;
+        })
+        .await;
+    });
+    Running { stop, done }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+        if let Some(server) = self.server.take() {
+            let _ = server.stop.send(());
         }
     }
 }
@@ -81,6 +105,48 @@ impl Drop for TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// Stops the server as a deployment would: it finishes the requests in flight, then
+    /// the database is closed. Until [`TestApp::start`], requests to `base` fail.
+    pub async fn stop(&mut self) {
+        let Some(server) = self.server.take() else {
+            return;
+        };
+        let _ = server.stop.send(());
+        tokio::time::timeout(std::time::Duration::from_secs(30), server.done)
+            .await
+            .expect("the server stops within 30 s")
+            .expect("the server task ends cleanly");
+        self.store.pool().close().await;
+    }
+
+    /// Starts a new server on the same SQLite file (reopened, as after a restart), on the
+    /// same port when it is still free, otherwise on a new one (`base` says which).
+    pub async fn start(&mut self) {
+        assert!(self.server.is_none(), "the server is already running");
+        self.store = SqliteStore::open(&self.db_path)
+            .await
+            .expect("reopen the database");
+        let addr = self
+            .base
+            .strip_prefix("http://")
+            .expect("base is an http URL")
+            .to_owned();
+        let listener = match tokio::net::TcpListener::bind(&addr).await {
+            Ok(l) => l,
+            Err(_) => tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind a loopback port"),
+        };
+        self.base = format!("http://{}", listener.local_addr().expect("local addr"));
+        self.server = Some(serve(&self.store, &self.settings, &self.assets, listener));
+    }
+
+    /// Stops the server and starts a new one on the same database file.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start().await;
     }
 
     pub async fn add_home(&self, name: &str) -> HomeId {

@@ -528,11 +528,11 @@ pub trait SyncTx: Send {
         staff: StaffId,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// The stored outcome of a mutation already received.
+    /// The device and stored outcome of a mutation already received.
     async fn mutation(
         &mut self,
         id: Uuid,
-    ) -> StoreResult<Option<bedside_domain::sync::wire::Outcome>>;
+    ) -> StoreResult<Option<(Uuid, bedside_domain::sync::wire::Outcome)>>;
     #[allow(clippy::too_many_arguments)]
     async fn put_mutation(
         &mut self,

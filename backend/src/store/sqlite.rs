@@ -1460,17 +1460,20 @@ impl SyncTx for SqliteIngest {
     async fn mutation(
         &mut self,
         id: Uuid,
-    ) -> StoreResult<Option<bedside_domain::sync::wire::Outcome>> {
-        let outcome: Option<String> =
-            sqlx::query_scalar("SELECT outcome FROM mutations WHERE id = $1")
+    ) -> StoreResult<Option<(Uuid, bedside_domain::sync::wire::Outcome)>> {
+        let row: Option<(String, String)> =
+            sqlx::query_as("SELECT device_id, outcome FROM mutations WHERE id = $1")
                 .bind(id.to_string())
                 .fetch_optional(&mut *self.tx)
                 .await?;
-        outcome
-            .map(|o| {
-                serde_json::from_str(&o).map_err(|e| StoreError::Corrupt(format!("outcome: {e}")))
-            })
-            .transpose()
+        row.map(|(device, outcome)| {
+            Ok((
+                parse_uuid(&device)?,
+                serde_json::from_str(&outcome)
+                    .map_err(|e| StoreError::Corrupt(format!("outcome: {e}")))?,
+            ))
+        })
+        .transpose()
     }
 
     async fn put_mutation(
