@@ -57,6 +57,18 @@ self.addEventListener('activate', (event) => {
   event.waitUntil(start().then((worker) => worker.activate()));
 });
 
+// Background Sync: the app registers this tag after each local write, and the browser
+// fires it when it sees a network, even after the app was closed. The run is the app's
+// own (bedside-client); a rejection makes the browser try again later. The app never
+// depends on it: it syncs by itself whenever it is open.
+const SYNC_TAG = 'bedside-sync';
+
+self.addEventListener('sync', (event) => {
+  if (event.tag === SYNC_TAG) {
+    event.waitUntil(start().then((worker) => worker.sync()));
+  }
+});
+
 // Rust's answer for a request, or undefined to leave it to the browser. Should the wasm
 // ever fail (a panic aborts it), the worker steps aside rather than break the page.
 function answer(worker, request) {

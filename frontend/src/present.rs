@@ -14,6 +14,8 @@ use bedside_domain::record::{
     MedicationStatus, ReferenceRange, Severity,
 };
 use bedside_domain::summary::{AllergyState, Banner, CprState, HospitalState, MedicationLine};
+use bedside_domain::sync::plan::ItemState;
+use bedside_domain::sync::wire::{MutationOp, SectionKey};
 use chrono::{Datelike, NaiveDate};
 
 use crate::services::local_db::StoredResident;
@@ -514,6 +516,49 @@ pub fn unknown_note(count: usize) -> Option<String> {
     }
 }
 
+/// What staff see of an item written on this tablet.
+pub fn item_state_text(state: &ItemState) -> String {
+    match state {
+        ItemState::SavedOnTablet => "Saved on this tablet".to_owned(),
+        ItemState::WaitingToSend => "Waiting to send".to_owned(),
+        ItemState::Confirmed => "Confirmed".to_owned(),
+        ItemState::NeedsReview => "Confirmed: kept for a senior to review".to_owned(),
+        ItemState::Rejected(reason) => format!("Not accepted: {reason}"),
+    }
+}
+
+/// A class for an item's state, so the three everyday states look different at a glance.
+pub fn item_state_class(state: &ItemState) -> &'static str {
+    match state {
+        ItemState::SavedOnTablet | ItemState::WaitingToSend => "item-state item-state-waiting",
+        ItemState::Confirmed => "item-state item-state-confirmed",
+        ItemState::NeedsReview | ItemState::Rejected(_) => "item-state item-state-problem",
+    }
+}
+
+/// What kind of thing a mutation records, for the outbox panel.
+pub fn mutation_kind_text(op: &MutationOp) -> &'static str {
+    match op {
+        MutationOp::AddNote { .. } => "Care note",
+        MutationOp::AddObservations { .. } => "Observations",
+        MutationOp::Correct { .. } => "Correction",
+        MutationOp::EditSection {
+            section: SectionKey::CarePlan { .. },
+            ..
+        } => "Care plan",
+        MutationOp::EditSection {
+            section: SectionKey::AboutMe { .. },
+            ..
+        } => "About me",
+        MutationOp::ResolveSection { .. } => "Review decision",
+    }
+}
+
+/// "2 waiting to send": the header's count (the browser tests read it).
+pub fn waiting_text(waiting: usize) -> String {
+    format!("{waiting} waiting to send")
+}
+
 #[cfg(test)]
 mod tests {
     use bedside_domain::record::{PersonName, ResidencyStatus, Resident, Sex};
@@ -972,6 +1017,34 @@ mod tests {
         assert!(
             unknown_note(2)
                 .is_some_and(|n| n.starts_with("2 items this version of the app cannot show"))
+        );
+    }
+
+    #[test]
+    fn sync_words() {
+        // The header's count: the browser tests read these words.
+        assert_eq!(waiting_text(2), "2 waiting to send");
+        assert_eq!(waiting_text(0), "0 waiting to send");
+        assert_eq!(
+            item_state_text(&ItemState::Rejected(
+                "that resident has left the home".into()
+            )),
+            "Not accepted: that resident has left the home"
+        );
+        // The three everyday states read differently, and look it.
+        let states = [
+            ItemState::SavedOnTablet,
+            ItemState::WaitingToSend,
+            ItemState::Confirmed,
+        ];
+        let words: Vec<String> = states.iter().map(item_state_text).collect();
+        assert_eq!(
+            words,
+            vec!["Saved on this tablet", "Waiting to send", "Confirmed"]
+        );
+        assert_ne!(
+            item_state_class(&ItemState::WaitingToSend),
+            item_state_class(&ItemState::Confirmed)
         );
     }
 }

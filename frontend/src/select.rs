@@ -34,12 +34,34 @@ pub fn finished_stays(entries: &[Entry]) -> Vec<&Entry> {
 
 /// Diagnostic reports (imaging and the like), the most recently performed first.
 pub fn diagnostic_reports(entries: &[Entry]) -> Vec<&Entry> {
-    let mut list: Vec<(DateTime<Utc>, &Entry)> = current(entries)
+    let list: Vec<(DateTime<Utc>, &Entry)> = current(entries)
         .filter_map(|e| match &e.body {
             EntryBody::DiagnosticReport { performed_at, .. } => Some((*performed_at, e)),
             _ => None,
         })
         .collect();
+    newest_first(list)
+}
+
+/// The latest care notes and observation sets, newest first by when they were written.
+pub fn recent_notes(entries: &[Entry], at_most: usize) -> Vec<&Entry> {
+    let list: Vec<(DateTime<Utc>, &Entry)> = current(entries)
+        .filter(|e| {
+            matches!(
+                e.body,
+                EntryBody::CareNote { .. } | EntryBody::ObservationSet { .. }
+            )
+        })
+        .map(|e| (e.provenance.authored_at, e))
+        .collect();
+    let mut list = newest_first(list);
+    list.truncate(at_most);
+    list
+}
+
+/// Entries by a time, the latest first. One function for every such list keeps one copy
+/// of the sort in the wasm.
+fn newest_first(mut list: Vec<(DateTime<Utc>, &Entry)>) -> Vec<&Entry> {
     list.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
     list.into_iter().map(|(_, e)| e).collect()
 }

@@ -1,13 +1,17 @@
 //! Bedside's service worker, in Rust.
 //!
-//! `sw.js` is a thin classic script: it registers the install, activate and fetch handlers
-//! synchronously (as browsers require), loads this crate's wasm from Cache Storage (the
-//! network only on the very first install) and forwards each event to a [`ShellWorker`].
+//! `sw.js` is a thin classic script: it registers the install, activate, fetch and sync
+//! handlers synchronously (as browsers require), loads this crate's wasm from Cache
+//! Storage (the network only on the very first install) and forwards each event to a
+//! [`ShellWorker`].
 //!
 //! - [`precache`]: which files a build caches, the cache's name, which caches are stale.
 //! - [`route`]: which strategy answers a request (network first for page loads, cache first
 //!   for the build's files, the network for everything else, records included).
-//! - `worker`: carries those decisions out with Cache Storage and fetch.
+//! - `worker`: carries those decisions out with Cache Storage and fetch, and answers
+//!   Background Sync (`sync`, tag [`SYNC_TAG`]) with the app's own sync run from
+//!   `bedside-client` (IndexedDB, the server's API, the sync engine), then tells open
+//!   pages ([`SYNCED_MESSAGE`]).
 //!
 //! The pure parts are unit-tested natively (`cargo test -p bedside-sw`); the browser parts
 //! by `tests/browser.rs` inside a real service worker and by the end-to-end tests in
@@ -17,7 +21,7 @@ pub mod precache;
 pub mod route;
 mod worker;
 
-pub use worker::{NAVIGATION_TIMEOUT_MS, ShellWorker};
+pub use worker::{NAVIGATION_TIMEOUT_MS, SYNC_TAG, SYNCED_MESSAGE, ShellWorker};
 
 /// The parts of `worker` the in-browser tests drive directly.
 #[doc(hidden)]

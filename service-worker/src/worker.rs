@@ -13,6 +13,8 @@ use web_sys::{
     ResponseInit, ServiceWorkerGlobalScope, Url,
 };
 
+use bedside_client::LocalDb;
+
 use crate::precache::{self, INDEX_PATH, Precache};
 use crate::route::{self, RequestFacts, Strategy};
 
@@ -76,6 +78,35 @@ impl ShellWorker {
         })
     }
 
+    /// The `sync` step (Background Sync, tag [`SYNC_TAG`]): the same sync run as the
+    /// app's, under the same lock, with the session the app stored in IndexedDB. Open
+    /// pages are told when it is done, so they show what it stored. Rejects when the
+    /// network failed, so the browser tries again later; resolves when there is nothing
+    /// a retry would change (nobody signed in, the sign-in expired, a refusal).
+    pub fn sync(&self) -> Promise {
+        future_to_promise(async move {
+            let scope = scope()?;
+            let db = LocalDb::open()
+                .await
+                .map_err(|e| JsError::new(&e.to_string()))?;
+            let result = bedside_client::sync::sync(&db, &|_| {}).await;
+            db.close();
+            // Even a failed run may have stored something (an attempt counted, pages
+            // pulled before the network went).
+            if !matches!(
+                result,
+                Err(bedside_client::SyncError::NotSignedIn
+                    | bedside_client::SyncError::SessionChanged)
+            ) {
+                tell_pages(&scope).await;
+            }
+            match result {
+                Err(e) if e.is_transient() => Err(JsError::new(&e.to_string()).into()),
+                _ => Ok(JsValue::UNDEFINED),
+            }
+        })
+    }
+
     /// The `fetch` step: the response to give `respondWith`, or nothing when the browser
     /// should fetch the request as if there were no worker.
     pub fn handle(&self, request: Request) -> Option<Promise> {
@@ -109,6 +140,24 @@ impl ShellWorker {
             navigation: request.mode() == RequestMode::Navigate,
         };
         Some(route::route(&facts, &self.precache))
+    }
+}
+
+pub use bedside_client::sync::{BACKGROUND_SYNC_TAG as SYNC_TAG, SYNCED_MESSAGE};
+
+/// Posts [`SYNCED_MESSAGE`] to every open page of the app. Best effort: a page that
+/// misses it catches up at its own next sync.
+async fn tell_pages(scope: &ServiceWorkerGlobalScope) {
+    let Ok(clients) = JsFuture::from(scope.clients().match_all()).await else {
+        return;
+    };
+    let Ok(clients) = clients.dyn_into::<Array>() else {
+        return;
+    };
+    for client in clients.iter() {
+        if let Ok(client) = client.dyn_into::<web_sys::Client>() {
+            let _ = client.post_message(&JsValue::from_str(SYNCED_MESSAGE));
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 #![cfg(not(target_arch = "wasm32"))]
 
+use bedside_sw::SYNC_TAG;
 use bedside_sw::precache::{CACHE_PREFIX, INDEX_PATH, Precache, WASM_PATH};
 
 const SHIM: &str = include_str!("../sw.js");
@@ -67,12 +68,16 @@ fn the_shim_names_the_same_cache_and_wasm_as_the_crate() {
     );
     assert!(SHIM.contains(&format!("'{}'", WASM_PATH.replace("_bg.wasm", ".js"))));
     assert!(INDEX_PATH.starts_with('/'));
+    assert!(
+        SHIM.contains(&format!("const SYNC_TAG = '{SYNC_TAG}';")),
+        "sw.js must answer the Background Sync tag the app registers"
+    );
 }
 
 #[test]
 fn the_shim_is_a_classic_script_that_registers_its_handlers_at_once() {
     assert!(SHIM.contains("importScripts('/sw/bedside_sw.js');"));
-    for event in ["install", "activate", "fetch"] {
+    for event in ["install", "activate", "fetch", "sync"] {
         let registration = format!("\nself.addEventListener('{event}', ");
         assert!(SHIM.contains(&registration), "no top-level {event} handler");
     }

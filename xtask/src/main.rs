@@ -174,6 +174,8 @@ fn test() -> Result {
             "-p",
             "bedside-sw",
             "-p",
+            "bedside-client",
+            "-p",
             "bedside-domain",
             "--",
             "-D",
@@ -192,6 +194,8 @@ fn test() -> Result {
                     "wasm32-unknown-unknown",
                     "-p",
                     "bedside-frontend",
+                    "-p",
+                    "bedside-client",
                     "-p",
                     "bedside-sw",
                 ])

@@ -177,9 +177,11 @@ pub enum AfterPush {
 
 /// Records a push's answer in the outbox: each answered mutation is confirmed with its
 /// outcome (rejections included: they never hold up the queue). On a gap, the pending
-/// mutations are numbered again from what the server expects (it has lost track of
-/// numbers the tablet used: a server restored from a backup, say); the ids stay the same,
-/// so nothing is applied twice.
+/// mutations are numbered again from what the server expects: it has lost track of
+/// numbers the tablet used (a server restored from a backup, say), or it has used the
+/// tablet's next numbers already (a tablet that lost its own count). The ids stay the
+/// same, so nothing is applied twice: the server answers an id it has stored with its
+/// stored outcome before it looks at numbers.
 pub fn after_push(
     outbox: &mut [OutboxItem],
     sent: &[Mutation],
@@ -211,14 +213,14 @@ pub fn after_push(
                 outbox.iter_mut().filter(|i| i.is_pending()).collect();
             pending.sort_by_key(|i| i.mutation.device_seq);
             let first = pending.first().map(|i| i.mutation.device_seq);
-            if first.is_some_and(|f| expected < f) {
+            if first.is_some_and(|f| f != expected) {
                 for (n, item) in pending.into_iter().enumerate() {
                     item.mutation.device_seq = expected + n as u64;
                 }
                 AfterPush::Again
             } else {
-                // The server expects a number the tablet has already passed: it will
-                // answer those ids from what it stored. Nothing to renumber.
+                // Already numbered from what the server expects (or nothing pending):
+                // renumbering would change nothing.
                 AfterPush::Later
             }
         }
@@ -560,14 +562,28 @@ mod tests {
                 .all(|i| sent.iter().any(|m| m.id == i.mutation.id))
         );
 
-        // A server that expects more than the tablet sent has those stored already.
+        // A server that expects more than the tablet's first new number has used those
+        // numbers for other mutations (it answers ids it stored as duplicates before it
+        // looks at numbers, so these are new to it): renumber upwards, or the tablet
+        // would be stuck for ever.
         let mut ob = outbox(&[2, 3]);
         let sent = next_push(&ob, 10);
         assert_eq!(
             after_push(&mut ob, &sent, PushReply::Gap { expected: 9 }, now()),
+            AfterPush::Again
+        );
+        let seqs: Vec<u64> = ob.iter().map(|i| i.mutation.device_seq).collect();
+        assert_eq!(seqs, vec![9, 10]);
+        assert!(next_device_seq(&ob, 0) > 10);
+
+        // Already numbered as the server expects: nothing to change.
+        let mut ob = outbox(&[4, 5]);
+        let sent = next_push(&ob, 10);
+        assert_eq!(
+            after_push(&mut ob, &sent, PushReply::Gap { expected: 4 }, now()),
             AfterPush::Later
         );
-        assert_eq!(ob[0].mutation.device_seq, 2);
+        assert_eq!(ob[0].mutation.device_seq, 4);
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! The bar at the top of every page after sign-in: the home, how old the tablet's copy
-//! is, whether the tablet is offline, and signing out.
+//! The bar at the top of every page after sign-in: the home, whether the tablet is
+//! online, how old its copy is, how many items wait to send (a tap lists them, and
+//! anything the server refused, with its reason), warnings about storage and items that
+//! have waited too long, and signing out.
 
 use bedside_domain::dates::date_label_short;
 use chrono::Datelike;
@@ -8,18 +10,23 @@ use yew_router::prelude::*;
 
 use crate::app::Route;
 use crate::clock::{local_date, local_hhmm, today};
+use crate::components::outbox_panel::OutboxPanel;
+use crate::present::waiting_text;
 use crate::state::{Notice, use_app};
 
 #[component]
 pub fn AppHeader() -> Html {
     let app = use_app();
     let navigator = use_navigator();
+    let panel_open = use_state(|| false);
 
     let sign_out = {
         let app = app.clone();
         Callback::from(move |_: MouseEvent| {
             // The next person starts from the list, not from this resident.
-            if let Some(nav) = &navigator {
+            if app.waiting_to_send() == 0
+                && let Some(nav) = &navigator
+            {
                 nav.push(&Route::Home);
             }
             app.sign_out();
@@ -28,6 +35,14 @@ pub fn AppHeader() -> Html {
     let update = {
         let app = app.clone();
         Callback::from(move |_: MouseEvent| app.refresh())
+    };
+    let toggle_panel = {
+        let panel_open = panel_open.clone();
+        Callback::from(move |_: MouseEvent| panel_open.set(!*panel_open))
+    };
+    let close_panel = {
+        let panel_open = panel_open.clone();
+        Callback::from(move |()| panel_open.set(false))
     };
 
     let home = app.home_name().unwrap_or("Your home").to_owned();
@@ -42,6 +57,11 @@ pub fn AppHeader() -> Html {
         .session
         .as_ref()
         .map(|s| format!("{} ({})", s.staff.username, s.staff.role.label()));
+    let waiting = app.waiting_to_send();
+    let rejected = app.outbox.rejected().len();
+    let now = bedside_client::platform::now();
+    let can_update =
+        app.online && !app.reauthenticating && app.notice != Some(Notice::SessionExpired);
 
     html! {
         <header class="app-header">
@@ -58,16 +78,30 @@ pub fn AppHeader() -> Html {
                             </span>
                         }
                     </div>
+                    <div class="app-header-sync">
+                        <span class={classes!("net-state", if app.online { "net-online" } else { "net-offline" })}
+                            data-testid="network-state">
+                            { if app.online { "Online" } else { "No network" } }
+                        </span>
+                        <button type="button" class={classes!("waiting-button", (waiting > 0).then_some("waiting-some"), (rejected > 0).then_some("waiting-problem"))}
+                            aria-expanded={(*panel_open).to_string()} aria-controls="outbox-panel"
+                            onclick={toggle_panel}>
+                            <span data-testid="waiting-count">{ waiting_text(waiting) }</span>
+                            if rejected > 0 {
+                                <span class="rejected-count">{ format!(" · {rejected} not accepted") }</span>
+                            }
+                        </button>
+                    </div>
                     if let Some(staff) = staff {
                         <span class="staff">{ format!("Signed in: {staff}") }</span>
                     }
                 </div>
                 <div class="app-header-actions">
                     // Updating needs the network and a sign-in the server still accepts.
-                    if app.online && !app.reauthenticating && app.notice != Some(Notice::SessionExpired) {
+                    if can_update {
                         <button type="button" class="button button-secondary"
-                            onclick={update} disabled={app.refreshing}>
-                            { if app.refreshing { "Updating…" } else { "Update now" } }
+                            onclick={update} disabled={app.sync.running}>
+                            { if app.sync.running { "Updating…" } else { "Update now" } }
                         </button>
                     }
                     <button type="button" class="button button-secondary" onclick={sign_out}>
@@ -78,9 +112,25 @@ pub fn AppHeader() -> Html {
             if !app.online {
                 <p class="offline-banner" role="status" data-testid="offline-banner">
                     <strong>{ "Offline" }</strong>
-                    { ": showing the records stored on this tablet. Updates resume when the \
-                       network is back." }
+                    { ": showing the records stored on this tablet. What you record is saved \
+                       here and sent when the network is back." }
                 </p>
+            }
+            if app.storage_nearly_full {
+                <p class="header-warning" role="alert" data-testid="storage-warning">
+                    <strong>{ "This tablet's storage is nearly full." }</strong>
+                    { " New records may not be saved. Tell the manager so space can be freed." }
+                </p>
+            }
+            if app.waited_too_long(now) {
+                <p class="header-warning" role="status" data-testid="waiting-warning">
+                    <strong>{ "Some records have waited more than 4 hours to send." }</strong>
+                    { " They are safe on this tablet. Check the Wi-Fi, or tell the manager if \
+                       this goes on." }
+                </p>
+            }
+            if *panel_open {
+                <OutboxPanel on_close={close_panel} />
             }
         </header>
     }

@@ -7,6 +7,7 @@ pub mod header;
 pub mod lab_results;
 pub mod medicines;
 pub mod notice;
+pub mod outbox_panel;
 pub mod source;
 
 use std::rc::Rc;

@@ -1,12 +1,15 @@
 //! A message above the page that does not stop staff reading the records.
 
 use yew::prelude::*;
+use yew_router::prelude::*;
 
+use crate::app::Route;
 use crate::state::{Notice, use_app};
 
 #[component]
 pub fn NoticeBar() -> Html {
     let app = use_app();
+    let navigator = use_navigator();
     let Some(notice) = app.notice.clone() else {
         return html! {};
     };
@@ -41,6 +44,37 @@ pub fn NoticeBar() -> Html {
                     <button type="button" class="button" onclick={retry}>{ "Try again" }</button>
                     <button type="button" class="button button-secondary" onclick={dismiss}>
                         { "Dismiss" }
+                    </button>
+                </div>
+            }
+        }
+        Notice::UnsentAtSignOut(waiting) => {
+            let anyway = {
+                let app = app.clone();
+                Callback::from(move |_: MouseEvent| {
+                    if let Some(nav) = &navigator {
+                        nav.push(&Route::Home);
+                    }
+                    app.sign_out_now();
+                })
+            };
+            let items = if waiting == 1 {
+                "1 record has".to_owned()
+            } else {
+                format!("{waiting} records have")
+            };
+            html! {
+                <div class="notice notice-warning" role="alert" data-testid="notice">
+                    <p>
+                        { format!("{items} not reached the server yet. Signing out removes \
+                                   everything from this tablet, and they would be lost. \
+                                   Stay signed in until they are sent.") }
+                    </p>
+                    <button type="button" class="button" onclick={dismiss}>
+                        { "Stay signed in" }
+                    </button>
+                    <button type="button" class="button button-secondary" onclick={anyway}>
+                        { "Sign out and lose them" }
                     </button>
                 </div>
             }

@@ -29,9 +29,10 @@ use crate::present::{
     clinical_status_text, cpr_decision_text, document_period_text, form_label, severity_text,
     stay_period_text, unknown_note,
 };
-use crate::select::{diagnostic_reports, finished_stays, unknown_count};
+use crate::present::{item_state_class, item_state_text};
+use crate::select::{diagnostic_reports, finished_stays, recent_notes, unknown_count};
 use crate::services::local_db::{DbError, LocalDb, StoredResident};
-use crate::state::use_app;
+use crate::state::{Outbox, use_app};
 
 const NOT_RECORDED: &str = "Not recorded";
 
@@ -185,7 +186,8 @@ pub fn ResidentSummaryPage(props: &SummaryProps) -> Html {
                 <ResidentBanner stored={loaded.stored.clone()} />
                 <Summary person={loaded.id} entries={loaded.entries.clone()}
                     in_hospital={loaded.stored.banner.in_hospital.is_some()}
-                    today={today()} online={app.online} token={app.token()} {leaving} />
+                    today={today()} online={app.online} token={app.token()} {leaving}
+                    outbox={app.outbox.clone()} />
             </main>
         },
     }
@@ -203,6 +205,9 @@ struct SummaryBodyProps {
     token: Option<AttrValue>,
     /// Called when staff open one of the documents, before the page changes.
     leaving: Callback<()>,
+    /// What this tablet wrote, for the state of each home-authored item.
+    #[prop_or_default]
+    outbox: Outbox,
 }
 
 /// The sections under the banner, in the order staff look for them.
@@ -225,6 +230,7 @@ fn Summary(props: &SummaryBodyProps) -> Html {
                     <li><a href="#stays">{ "Hospital stays" }</a></li>
                     <li><a href="#care-plan">{ "Care plan" }</a></li>
                     <li><a href="#about-me">{ "About me" }</a></li>
+                    <li><a href="#recent-notes">{ "Notes" }</a></li>
                 </ul>
             </nav>
             if let Some(note) = hidden {
@@ -242,6 +248,7 @@ fn Summary(props: &SummaryBodyProps) -> Html {
             { stays_section(entries) }
             { care_plan_section(entries, today) }
             { about_me_section(entries) }
+            { recent_notes_section(entries, &props.outbox) }
         </>
     }
 }
@@ -554,6 +561,48 @@ fn about_me_section(entries: &[Entry]) -> Html {
         </ul>
     };
     section("about-me", "About me", body)
+}
+
+/// How many notes and observation sets the summary lists.
+const RECENT_NOTES: usize = 10;
+
+/// The latest care notes and observation sets, each with its state (saved on this
+/// tablet, waiting to send, confirmed). A stopgap until the recording screens bring
+/// their own sections.
+fn recent_notes_section(entries: &[Entry], outbox: &Outbox) -> Html {
+    let notes = recent_notes(entries, RECENT_NOTES);
+    let body = if notes.is_empty() {
+        html! { <p class="not-recorded">{ "No notes recorded" }</p> }
+    } else {
+        html! {
+            <ul class="items">
+                { for notes.into_iter().map(|e| {
+                    let what = match &e.body {
+                        EntryBody::CareNote { category, text } => {
+                            format!("{}: {text}", category.label())
+                        }
+                        EntryBody::ObservationSet { score, .. } => {
+                            format!("Observations: NEWS2 {}", score.total)
+                        }
+                        _ => String::new(),
+                    };
+                    let state = outbox.entry_state(e);
+                    html! {
+                        <li class="item" data-entry-id={e.id.to_string()}>
+                            <p class="item-title">{ what }</p>
+                            if let Some(state) = state {
+                                <p class={item_state_class(&state)} data-testid="item-state">
+                                    { item_state_text(&state) }
+                                </p>
+                            }
+                            <SourceLine provenance={e.provenance.clone()} />
+                        </li>
+                    }
+                }) }
+            </ul>
+        }
+    };
+    section("recent-notes", "Recent notes", body)
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]

@@ -1,52 +1,35 @@
 //! The context that carries the state, the hook that reaches it, and what the app does
-//! with the network and the local store (start, sign in, refresh, sign out).
+//! with the network and the local store (start, sign in, sync, record, sign out).
 //!
 //! Each flow runs as a local future and reports through [`Action`]s. The network only
 //! ever fills IndexedDB; the state is then read back from IndexedDB, so what staff see
 //! is always what the tablet holds.
 
-use std::cell::Cell;
 use std::ops::Deref;
 use std::rc::Rc;
 
+use bedside_client::platform;
+use bedside_client::sync::{Progress, SYNCED_MESSAGE};
 use bedside_domain::PersonId;
 use bedside_domain::api::LoginResponse;
+use bedside_domain::sync::wire::MutationOp;
 use gloo_events::EventListener;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
 
-use super::{Action, AppState, Db, Notice, Phase};
-use crate::services::api::{self, ApiFailure, Download};
+use super::syncer::{Epoch, Syncer, register_background_sync};
+use super::{Action, AppState, Db, Notice, Phase, RecordError};
+use crate::services::api::{self, ApiFailure};
 use crate::services::local_db::{DbError, LocalDb, LocalHome};
 
 type Dispatch = UseReducerDispatcher<AppState>;
-
-/// Counts sign-ins and sign-outs. A download started under an older count must not be
-/// stored: the person it was for has signed out, or someone else has signed in.
-///
-/// The count is checked just before the write transaction is created, with no await in
-/// between; IndexedDB runs transactions over the same stores in the order they were
-/// created, so a sign-out's wipe that follows always removes what the download wrote.
-#[derive(Debug, Clone, Default)]
-struct Epoch(Rc<Cell<u64>>);
-
-impl Epoch {
-    fn current(&self) -> u64 {
-        self.0.get()
-    }
-
-    fn bump(&self) -> u64 {
-        let next = self.0.get().wrapping_add(1);
-        self.0.set(next);
-        next
-    }
-}
 
 /// What components get from [`use_app`]: the state, and the things staff can do.
 #[derive(Clone)]
 pub struct AppHandle {
     state: UseReducerHandle<AppState>,
-    epoch: Epoch,
+    syncer: Syncer,
 }
 
 impl PartialEq for AppHandle {
@@ -68,7 +51,49 @@ impl AppHandle {
         self.state.db.as_ref().map(|d| (*d.0).clone())
     }
 
-    /// Signs in, stores the session, downloads the home's records and stores them.
+    fn epoch(&self) -> &Epoch {
+        self.syncer.epoch()
+    }
+
+    /// Records what staff did at the bedside: a care note, an observation set, a
+    /// correction, a section edit or a senior's decision on a proposal.
+    ///
+    /// In one IndexedDB transaction it stores the mutation in the outbox (state "saved on
+    /// this tablet", with the next device sequence number) and, when the mutation makes
+    /// an entry of its own, a provisional entry (version 0, this member of staff's
+    /// provenance, id = the mutation's id) that the resident's pages show at once. Then
+    /// the state's outbox is updated, pages read their entries again, a sync is asked for
+    /// and Background Sync registered. It all works offline; the item is sent when the
+    /// network allows and shows its state through [`AppState::item_state_of`].
+    ///
+    /// Refused, with nothing stored, when nobody is signed in, the resident or entry is
+    /// not on this tablet, or what was entered cannot be recorded (an empty note, a
+    /// reading outside the physiological range): the error's words are for staff.
+    pub async fn record(&self, op: MutationOp) -> Result<(), RecordError> {
+        let db = self.db().ok_or(RecordError::NotSignedIn)?;
+        if self.state.session.is_none() || self.state.phase != Phase::Ready {
+            return Err(RecordError::NotSignedIn);
+        }
+        let id = platform::new_mutation_id().ok_or_else(|| {
+            RecordError::Storage(DbError::Storage(
+                "this browser cannot make random ids".to_owned(),
+            ))
+        })?;
+        let mine = self.epoch().current();
+        db.record(op, platform::now(), id, platform::new_device_id)
+            .await?;
+        // It is stored: whatever happens next, it is on the tablet.
+        if self.epoch().current() == mine {
+            let outbox = db.outbox().await.unwrap_or_default();
+            self.state.dispatch(Action::Recorded(outbox));
+        }
+        self.syncer.request();
+        register_background_sync();
+        Ok(())
+    }
+
+    /// Signs in, stores the session, brings the home's records onto the tablet (a
+    /// snapshot the first time, changes after) and shows them.
     pub fn sign_in(&self, username: String, password: String) {
         let Some(db) = self.db() else { return };
         if matches!(self.state.sign_in, super::SignIn::Working(_)) {
@@ -77,32 +102,39 @@ impl AppHandle {
         spawn_local(sign_in(
             db,
             self.state.dispatcher(),
-            self.epoch.clone(),
+            self.syncer.clone(),
             username,
             password,
         ));
     }
 
-    /// Asks the server for a newer copy, keeping the stored one on any failure.
+    /// Syncs now ("Update now"): sends what is waiting and fetches what changed. The
+    /// stored copy stays on any failure.
     pub fn refresh(&self) {
-        let (Some(db), Some(session)) = (self.db(), self.state.session.as_ref()) else {
-            return;
-        };
-        if self.state.refreshing || self.state.phase != Phase::Ready {
+        if self.state.phase != Phase::Ready || self.state.reauthenticating {
             return;
         }
-        spawn_local(refresh(
-            db,
-            self.state.dispatcher(),
-            self.epoch.clone(),
-            session.token.clone(),
-        ));
+        self.syncer.request();
     }
 
-    /// Forgets the session and wipes every record from the tablet.
+    /// Signs out and wipes every record from the tablet, unless items have not reached
+    /// the server: then staff are asked first ([`Notice::UnsentAtSignOut`]), and a sync
+    /// is tried meanwhile.
     pub fn sign_out(&self) {
+        let waiting = self.state.waiting_to_send();
+        if waiting > 0 {
+            self.state.dispatch(Action::ConfirmSignOut(waiting));
+            self.refresh();
+            return;
+        }
+        self.sign_out_now();
+    }
+
+    /// Signs out and wipes the tablet, unsent items included.
+    pub fn sign_out_now(&self) {
         let Some(db) = self.db() else { return };
-        self.epoch.bump();
+        self.epoch().bump();
+        self.syncer.stop();
         let dispatch = self.state.dispatcher();
         spawn_local(async move {
             let problem = db.wipe().await.err().map(|e| {
@@ -161,20 +193,24 @@ pub struct AppProviderProps {
     pub children: Html,
 }
 
-/// Holds the state, opens the local store on start, and follows the network.
+/// Holds the state, opens the local store on start, follows the network, and keeps the
+/// sync going.
 #[component]
 pub fn AppProvider(props: &AppProviderProps) -> Html {
     let state = use_reducer(|| AppState::new(navigator_online()));
-    let epoch = use_memo((), |_| Epoch::default());
+    let syncer = {
+        let dispatch = state.dispatcher();
+        use_memo((), move |_| Syncer::new(dispatch, Epoch::default()))
+    };
     let handle = AppHandle {
         state: state.clone(),
-        epoch: (*epoch).clone(),
+        syncer: (*syncer).clone(),
     };
 
     {
         let dispatch = state.dispatcher();
-        let epoch = handle.epoch.clone();
-        use_effect_with((), move |_| spawn_local(start(dispatch, epoch)));
+        let syncer = handle.syncer.clone();
+        use_effect_with((), move |_| spawn_local(start(dispatch, syncer)));
     }
 
     {
@@ -197,8 +233,26 @@ pub fn AppProvider(props: &AppProviderProps) -> Html {
     }
 
     {
-        // Back online: fetch what changed meanwhile, unless the server has already said
-        // the sign-in expired (then only signing in again helps).
+        // The service worker synced in the background: show what it stored.
+        let syncer = handle.syncer.clone();
+        use_effect_with((), move |_| {
+            let listener = service_worker_container().map(|container| {
+                EventListener::new(&container, "message", move |event| {
+                    let data = js_sys::Reflect::get(event, &JsValue::from_str("data"))
+                        .ok()
+                        .and_then(|d| d.as_string());
+                    if data.as_deref() == Some(SYNCED_MESSAGE) {
+                        syncer.reload();
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    {
+        // Back online: send what waits and fetch what changed meanwhile, unless the
+        // server has already said the sign-in expired (then only signing in again helps).
         let handle = handle.clone();
         use_effect_with(state.online, move |online| {
             if *online && handle.notice != Some(Notice::SessionExpired) {
@@ -214,6 +268,15 @@ pub fn AppProvider(props: &AppProviderProps) -> Html {
     }
 }
 
+fn service_worker_container() -> Option<web_sys::EventTarget> {
+    let navigator = web_sys::window()?.navigator();
+    let container = js_sys::Reflect::get(&navigator, &JsValue::from_str("serviceWorker")).ok()?;
+    if container.is_undefined() || container.is_null() {
+        return None;
+    }
+    Some(wasm_bindgen::JsCast::unchecked_into(container))
+}
+
 /// Whether the browser believes it has a network. `false` is reliable; `true` only
 /// means a network interface is up, so requests still handle failure.
 pub fn navigator_online() -> bool {
@@ -222,7 +285,7 @@ pub fn navigator_online() -> bool {
         .unwrap_or(true)
 }
 
-async fn start(dispatch: Dispatch, epoch: Epoch) {
+async fn start(dispatch: Dispatch, syncer: Syncer) {
     let db = match LocalDb::open().await {
         Ok(db) => db,
         Err(e) => {
@@ -230,29 +293,41 @@ async fn start(dispatch: Dispatch, epoch: Epoch) {
             return;
         }
     };
+    db.close_when_outdated(|| {
+        // A newer version of the app has upgraded the store: become it.
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    });
     let stored = read_stored(&db).await;
-    let token = stored.as_ref().map(|(s, _)| s.token.clone());
+    let signed_in = stored.is_some();
+    let outbox = db.outbox().await.unwrap_or_default();
     dispatch.dispatch(Action::Opened {
         db: Db(Rc::new(db.clone())),
         stored,
+        outbox,
     });
-    if let Some(token) = token {
-        refresh(db, dispatch, epoch, token).await;
+    if signed_in {
+        syncer.start(db);
+        if navigator_online() {
+            syncer.request();
+        }
     }
 }
 
-/// The stored session and copy, when there are both. A store this version cannot read
-/// (written by an incompatible version) is wiped: the next sign-in downloads afresh,
-/// which is better than showing part of a record.
+/// The stored session and copy, when there are both. Records this version cannot read
+/// (written by an incompatible version) are cleared, the outbox and session kept: the
+/// next sync fetches the records afresh, which is better than showing part of a record,
+/// and nothing staff wrote is lost.
 async fn read_stored(db: &LocalDb) -> Option<(LoginResponse, LocalHome)> {
     let result = async { Ok::<_, DbError>((db.session().await?, db.load_home().await?)) }.await;
     match result {
         Ok((Some(session), local)) if local.as_of.is_some() => Some((session, local)),
         Ok(_) => None,
         Err(DbError::Data) => {
-            // Nothing more can be done here if the wipe fails too; sign-in will replace
-            // the records anyway.
-            let _ = db.wipe().await;
+            // Nothing more can be done here if this fails too; the next snapshot
+            // replaces the records anyway.
+            let _ = db.clear_records().await;
             None
         }
         Err(_) => None,
@@ -262,7 +337,7 @@ async fn read_stored(db: &LocalDb) -> Option<(LoginResponse, LocalHome)> {
 async fn sign_in(
     db: LocalDb,
     dispatch: Dispatch,
-    epoch: Epoch,
+    syncer: Syncer,
     username: String,
     password: String,
 ) {
@@ -276,7 +351,7 @@ async fn sign_in(
         Ok(session) => session,
         Err(e) => return fail(e.sign_in_message()),
     };
-    let mine = epoch.bump();
+    let mine = syncer.epoch().bump();
 
     // Kept so a failed download does not lose the earlier sign-in, which is what lets
     // the stored records open offline.
@@ -286,42 +361,64 @@ async fn sign_in(
             "Signed in, but this tablet could not store the sign-in ({e})."
         ));
     }
+    let home = session.staff.home.name.clone();
     dispatch.dispatch(Action::SignInWorking(format!(
-        "Downloading records for {}…",
-        session.staff.home.name
+        "Downloading records for {home}…"
     )));
 
-    let stored = match api::home_records(&session.token).await {
-        Ok(download) if epoch.current() == mine => store(&db, &download).await,
-        Ok(_) => return,
-        Err(e) => {
-            restore_session(&db, previous).await;
-            return fail(download_failure(&e));
+    syncer.start(db.clone());
+    let progress = {
+        let dispatch = dispatch.clone();
+        move |p: Progress| {
+            if let Progress::SnapshotPage { stored } = p {
+                dispatch.dispatch(Action::SignInWorking(format!(
+                    "Downloading records for {home}… (part {stored})"
+                )));
+            }
         }
     };
-    if let Err(e) = stored {
-        restore_session(&db, previous).await;
-        return fail(format!(
-            "The records were downloaded but could not be stored on this tablet ({e})."
-        ));
+    let synced = syncer.run(Some(&progress)).await;
+    if syncer.epoch().current() != mine {
+        return;
     }
-    match db.load_home().await {
-        Ok(local) if epoch.current() == mine => {
-            dispatch.dispatch(Action::SignedIn { session, local });
-            keep_storage();
-        }
-        Ok(_) => {}
-        Err(e) => fail(format!(
-            "The records were stored but could not be read back ({e})."
-        )),
-    }
-}
 
-async fn store(db: &LocalDb, download: &Download) -> Result<(), DbError> {
-    match &download.raw {
-        Some(raw) => db.replace_home_raw(&download.records, raw).await,
-        None => db.replace_home(&download.records).await,
-    }
+    // A copy of this home that the tablet already held (signing in again after the
+    // sign-in expired) opens even when it could not be brought up to date.
+    let local = db.load_home().await;
+    let usable = |local: &LocalHome| {
+        local.as_of.is_some() && local.home.as_ref().map(|h| h.id) == Some(session.staff.home.id)
+    };
+    let notice = match (&synced, &local) {
+        (Ok(_), Ok(local)) if usable(local) => None,
+        (Err(e), Ok(local)) if usable(local) && !e.is_unauthenticated() => {
+            (!e.is_transient()).then(|| Notice::RefreshFailed(e.to_string()))
+        }
+        (Ok(_), Ok(_)) => {
+            syncer.stop();
+            restore_session(&db, previous).await;
+            return fail("The records were stored but could not be read back.".to_owned());
+        }
+        (Err(e), _) => {
+            syncer.stop();
+            restore_session(&db, previous).await;
+            return fail(download_failure(e));
+        }
+        (_, Err(e)) => {
+            syncer.stop();
+            restore_session(&db, previous).await;
+            return fail(format!(
+                "The records were stored but could not be read back ({e})."
+            ));
+        }
+    };
+    let Ok(local) = local else { return };
+    let outbox = db.outbox().await.unwrap_or_default();
+    dispatch.dispatch(Action::SignedIn {
+        session,
+        local,
+        outbox,
+        notice,
+    });
 }
 
 async fn restore_session(db: &LocalDb, previous: Option<LoginResponse>) {
@@ -333,57 +430,17 @@ async fn restore_session(db: &LocalDb, previous: Option<LoginResponse>) {
     };
 }
 
-fn download_failure(e: &ApiFailure) -> String {
+fn download_failure(e: &bedside_client::SyncError) -> String {
+    use bedside_client::SyncError;
     match e {
-        ApiFailure::Offline => {
+        SyncError::Api(ApiFailure::Offline) => {
             "Signed in, but the network went before the records arrived: try again once the \
              tablet is back online"
                 .to_owned()
         }
+        SyncError::Storage(e) => {
+            format!("The records were downloaded but could not be stored on this tablet ({e}).")
+        }
         other => format!("Signed in, but the records could not be downloaded: {other}"),
-    }
-}
-
-async fn refresh(db: LocalDb, dispatch: Dispatch, epoch: Epoch, token: String) {
-    if !navigator_online() {
-        return;
-    }
-    let mine = epoch.current();
-    dispatch.dispatch(Action::RefreshStarted);
-    let download = match api::home_records(&token).await {
-        Ok(download) => download,
-        Err(ApiFailure::Unauthenticated(_)) => {
-            return dispatch.dispatch(Action::RefreshEnded(Some(Notice::SessionExpired)));
-        }
-        // Lost the network on the way: the offline banner already says so.
-        Err(ApiFailure::Offline) => return dispatch.dispatch(Action::RefreshEnded(None)),
-        Err(e) => {
-            return dispatch.dispatch(Action::RefreshEnded(Some(Notice::RefreshFailed(
-                e.to_string(),
-            ))));
-        }
-    };
-    if epoch.current() != mine {
-        return dispatch.dispatch(Action::RefreshEnded(None));
-    }
-    let result = async {
-        store(&db, &download).await?;
-        db.load_home().await
-    }
-    .await;
-    match result {
-        Ok(local) if epoch.current() == mine => dispatch.dispatch(Action::Refreshed(local)),
-        Ok(_) => dispatch.dispatch(Action::RefreshEnded(None)),
-        Err(e) => dispatch.dispatch(Action::RefreshEnded(Some(Notice::RefreshFailed(format!(
-            "the update could not be stored on this tablet ({e})"
-        ))))),
-    }
-}
-
-/// Asks the browser not to evict the records under storage pressure. The answer does
-/// not change what the app does, so it is not awaited.
-fn keep_storage() {
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().storage().persist();
     }
 }

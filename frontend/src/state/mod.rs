@@ -2,23 +2,38 @@
 //! context and reached with [`use_app`].
 //!
 //! The state holds what every page needs (who is signed in, the resident list, the time
-//! of the stored copy, whether the tablet is online, what is in progress). A resident's
-//! entries are not here: the summary page reads them from IndexedDB when it opens, and
-//! again whenever [`AppState::data_version`] moves.
+//! of the stored copy, whether the tablet is online, what is in progress, and the outbox
+//! of what this tablet wrote with where each item stands). A resident's entries are not
+//! here: the summary page reads them from IndexedDB when it opens, and again whenever
+//! [`AppState::data_version`] moves (after a sync brought changes, or a local write).
+//!
+//! Recording goes through [`AppHandle::record`]; what staff see of the sync is
+//! [`AppState::online`], [`AppState::as_of`], [`AppState::outbox`] (with
+//! [`Outbox::waiting`], [`Outbox::items`], [`Outbox::rejected`]),
+//! [`AppState::item_state_of`] / [`AppState::entry_state`] for one entry, and
+//! [`AppState::sync`] (running, last error).
 
 mod handle;
+mod syncer;
 
 use std::rc::Rc;
 
-use bedside_domain::PersonId;
 use bedside_domain::api::{HomeInfo, LoginResponse};
-use chrono::{DateTime, Utc};
+use bedside_domain::record::{Entry, EntryKind};
+use bedside_domain::sync::plan::{ItemState, OutboxItem, item_state};
+use bedside_domain::{EntryId, PersonId};
+use chrono::{DateTime, Duration, Utc};
 use yew::Reducible;
 
 use crate::present::{ListedResident, sort_residents};
 use crate::services::local_db::{LocalDb, LocalHome};
 
+pub use bedside_client::RecordError;
 pub use handle::{AppHandle, AppProvider, use_app};
+
+/// How long an item may wait to send before staff are warned: long enough for a shift's
+/// patchy Wi-Fi, short enough that someone looks before the next shift.
+pub const WAITING_TOO_LONG: Duration = Duration::hours(4);
 
 /// The local store, compared by identity so the state can be compared.
 #[derive(Debug, Clone)]
@@ -62,6 +77,105 @@ pub enum Notice {
     RefreshFailed(String),
     /// Something went wrong that staff should know about (e.g. sign-out could not wipe).
     Problem(String),
+    /// Sign-out was asked for while this many items had not reached the server: signing
+    /// out wipes the tablet, and them with it.
+    UnsentAtSignOut(usize),
+}
+
+/// The mutations this tablet made that are still in its outbox (unanswered, or answered
+/// within the last week), in the order they were made. Compared by identity: it changes
+/// only when read again from IndexedDB.
+#[derive(Debug, Clone, Default)]
+pub struct Outbox(pub Rc<Vec<OutboxItem>>);
+
+impl PartialEq for Outbox {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Outbox {
+    pub fn new(items: Vec<OutboxItem>) -> Self {
+        Self(Rc::new(items))
+    }
+
+    /// Every item with what staff see of it (saved on this tablet, waiting to send,
+    /// confirmed, needs review, rejected with the reason).
+    pub fn items(&self) -> impl Iterator<Item = (&OutboxItem, ItemState)> {
+        self.0.iter().map(|i| (i, item_state(i)))
+    }
+
+    /// How many have not yet been confirmed by the server.
+    pub fn waiting(&self) -> usize {
+        self.0.iter().filter(|i| i.is_pending()).count()
+    }
+
+    /// The ones not yet confirmed, oldest first.
+    pub fn waiting_items(&self) -> impl Iterator<Item = (&OutboxItem, ItemState)> {
+        self.items().filter(|(i, _)| i.is_pending())
+    }
+
+    /// The ones the server will never apply, with its reason.
+    pub fn rejected(&self) -> Vec<(&OutboxItem, String)> {
+        self.items()
+            .filter_map(|(i, s)| match s {
+                ItemState::Rejected(reason) => Some((i, reason)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// When the oldest item still waiting was made.
+    pub fn oldest_waiting(&self) -> Option<DateTime<Utc>> {
+        self.0
+            .iter()
+            .filter(|i| i.is_pending())
+            .map(|i| i.mutation.created_at)
+            .min()
+    }
+
+    /// What staff see of any entry: for one written on this tablet, its outbox item's
+    /// state; a provisional entry with no outbox item is still only on this tablet; any
+    /// other home-authored entry came from the server, so it is confirmed. `None` for
+    /// entries from outside the home (they have no such state).
+    pub fn entry_state(&self, entry: &Entry) -> Option<ItemState> {
+        if let Some(state) = self.state_of(entry.id) {
+            return Some(state);
+        }
+        if bedside_client::provisional::is_provisional(entry) {
+            return Some(ItemState::SavedOnTablet);
+        }
+        matches!(
+            entry.kind(),
+            EntryKind::CareNote
+                | EntryKind::ObservationSet
+                | EntryKind::Correction
+                | EntryKind::CarePlanSection
+                | EntryKind::AboutMeSection
+                | EntryKind::SectionProposal
+        )
+        .then_some(ItemState::Confirmed)
+    }
+
+    /// The state of the mutation with this id (a provisional entry's id is its
+    /// mutation's id).
+    pub fn state_of(&self, id: EntryId) -> Option<ItemState> {
+        self.0
+            .iter()
+            .find(|i| i.mutation.id == id.0)
+            .map(item_state)
+    }
+}
+
+/// How the sync is doing.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncInfo {
+    /// A run is under way.
+    pub running: bool,
+    /// Why the last run failed, in words for staff; `None` once a run succeeds.
+    pub last_error: Option<String>,
+    /// When (by the tablet's clock) a run last succeeded.
+    pub last_success: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +190,11 @@ pub struct AppState {
     /// Moves whenever the stored records were replaced, so open pages read them again.
     pub data_version: u32,
     pub online: bool,
-    pub refreshing: bool,
+    /// What this tablet wrote and where each item stands.
+    pub outbox: Outbox,
+    pub sync: SyncInfo,
+    /// The browser says storage is over 90% used.
+    pub storage_nearly_full: bool,
     pub sign_in: SignIn,
     /// Showing the sign-in form over the stored records (after the session expired).
     pub reauthenticating: bool,
@@ -101,7 +219,9 @@ impl AppState {
             residents: Rc::new(Vec::new()),
             data_version: 0,
             online,
-            refreshing: false,
+            outbox: Outbox::default(),
+            sync: SyncInfo::default(),
+            storage_nearly_full: false,
             sign_in: SignIn::Idle,
             reauthenticating: false,
             notice: None,
@@ -119,6 +239,29 @@ impl AppState {
             .or_else(|| self.session.as_ref().map(|s| s.staff.home.name.as_str()))
     }
 
+    /// How many items have not yet been confirmed by the server.
+    pub fn waiting_to_send(&self) -> usize {
+        self.outbox.waiting()
+    }
+
+    /// What staff see of an item this tablet wrote, by the entry's id (a provisional
+    /// entry's id is its mutation's): `None` for anything not in the outbox.
+    pub fn item_state_of(&self, id: EntryId) -> Option<ItemState> {
+        self.outbox.state_of(id)
+    }
+
+    /// What staff see of any entry (see [`Outbox::entry_state`]).
+    pub fn entry_state(&self, entry: &Entry) -> Option<ItemState> {
+        self.outbox.entry_state(entry)
+    }
+
+    /// Whether something has waited longer than [`WAITING_TOO_LONG`] to send.
+    pub fn waited_too_long(&self, now: DateTime<Utc>) -> bool {
+        self.outbox
+            .oldest_waiting()
+            .is_some_and(|t| now - t > WAITING_TOO_LONG)
+    }
+
     fn with_home(&mut self, local: LocalHome) {
         self.home = local.home;
         self.as_of = local.as_of;
@@ -132,21 +275,37 @@ pub enum Action {
     Opened {
         db: Db,
         stored: Option<(LoginResponse, LocalHome)>,
+        outbox: Vec<OutboxItem>,
     },
     /// The store could not be opened.
     OpenFailed(String),
     SignInWorking(String),
     SignInFailed(String),
-    /// Signed in and the download is stored.
+    /// Signed in and the download is stored (perhaps only an older copy, with a notice
+    /// saying why it could not be brought up to date).
     SignedIn {
         session: LoginResponse,
         local: LocalHome,
+        outbox: Vec<OutboxItem>,
+        notice: Option<Notice>,
     },
-    RefreshStarted,
-    /// A newer copy is stored.
-    Refreshed(LocalHome),
-    /// The refresh ended without a newer copy, perhaps with a notice.
-    RefreshEnded(Option<Notice>),
+    SyncStarted,
+    /// A sync run ended: what the tablet holds now (the copy only when it may have
+    /// changed), and how the run went.
+    SyncEnded {
+        local: Option<LocalHome>,
+        outbox: Option<Vec<OutboxItem>>,
+        outcome: SyncOutcome,
+        /// When it ended, by the tablet's clock.
+        at: DateTime<Utc>,
+    },
+    /// A local write is stored: the outbox as it is now, and the record pages must read
+    /// again.
+    Recorded(Vec<OutboxItem>),
+    /// Storage is, or is no longer, nearly full.
+    StorageNearlyFull(bool),
+    /// Ask before a sign-out that would lose this many unsent items.
+    ConfirmSignOut(usize),
     SignedOut {
         problem: Option<String>,
     },
@@ -160,14 +319,29 @@ pub enum Action {
     SummaryReturn(Option<(PersonId, f64)>),
 }
 
+/// How a sync run went, as the state records it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SyncOutcome {
+    Succeeded,
+    /// No network or the server failing: it will be tried again by itself.
+    WillRetry(String),
+    /// The server refused the sign-in.
+    SessionExpired,
+    /// Anything else, for staff to see.
+    Failed(String),
+    /// The sign-in changed under the run; nothing to report.
+    Abandoned,
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
         match action {
-            Action::Opened { db, stored } => {
+            Action::Opened { db, stored, outbox } => {
                 s.db = Some(db);
+                s.outbox = Outbox::new(outbox);
                 match stored {
                     Some((session, local)) => {
                         s.session = Some(session);
@@ -180,7 +354,12 @@ impl Reducible for AppState {
             Action::OpenFailed(message) => s.phase = Phase::Broken(message),
             Action::SignInWorking(words) => s.sign_in = SignIn::Working(words),
             Action::SignInFailed(message) => s.sign_in = SignIn::Failed(message),
-            Action::SignedIn { session, local } => {
+            Action::SignedIn {
+                session,
+                local,
+                outbox,
+                notice,
+            } => {
                 // A different member of staff may have signed in: start them afresh.
                 if s.session.as_ref().map(|o| o.staff.id) != Some(session.staff.id) {
                     s.search.clear();
@@ -191,23 +370,56 @@ impl Reducible for AppState {
                 s.phase = Phase::Ready;
                 s.sign_in = SignIn::Idle;
                 s.reauthenticating = false;
-                s.notice = None;
-                s.refreshing = false;
+                s.outbox = Outbox::new(outbox);
+                s.sync.running = false;
+                s.sync.last_error = match &notice {
+                    Some(Notice::RefreshFailed(reason)) => Some(reason.clone()),
+                    _ => None,
+                };
+                s.notice = notice;
             }
-            Action::RefreshStarted => s.refreshing = true,
-            Action::Refreshed(local) => {
-                s.refreshing = false;
-                s.with_home(local);
-                if matches!(s.notice, Some(Notice::RefreshFailed(_))) {
-                    s.notice = None;
+            Action::SyncStarted => s.sync.running = true,
+            Action::SyncEnded {
+                local,
+                outbox,
+                outcome,
+                at,
+            } => {
+                s.sync.running = false;
+                if let Some(local) = local {
+                    s.with_home(local);
+                }
+                if let Some(outbox) = outbox {
+                    s.outbox = Outbox::new(outbox);
+                }
+                match outcome {
+                    SyncOutcome::Succeeded => {
+                        s.sync.last_error = None;
+                        s.sync.last_success = Some(at);
+                        if matches!(s.notice, Some(Notice::RefreshFailed(_))) {
+                            s.notice = None;
+                        }
+                    }
+                    // The offline banner, or the waiting count, already says so; the
+                    // panel gives the reason.
+                    SyncOutcome::WillRetry(reason) => s.sync.last_error = Some(reason),
+                    SyncOutcome::SessionExpired => {
+                        s.sync.last_error = Some("your sign-in has expired".to_owned());
+                        s.notice = Some(Notice::SessionExpired);
+                    }
+                    SyncOutcome::Failed(reason) => {
+                        s.sync.last_error = Some(reason.clone());
+                        s.notice = Some(Notice::RefreshFailed(reason));
+                    }
+                    SyncOutcome::Abandoned => {}
                 }
             }
-            Action::RefreshEnded(notice) => {
-                s.refreshing = false;
-                if notice.is_some() {
-                    s.notice = notice;
-                }
+            Action::Recorded(outbox) => {
+                s.outbox = Outbox::new(outbox);
+                s.data_version = s.data_version.wrapping_add(1);
             }
+            Action::StorageNearlyFull(full) => s.storage_nearly_full = full,
+            Action::ConfirmSignOut(waiting) => s.notice = Some(Notice::UnsentAtSignOut(waiting)),
             Action::SignedOut { problem } => {
                 let online = s.online;
                 let db = s.db.take();
@@ -231,5 +443,218 @@ impl Reducible for AppState {
             Action::SummaryReturn(to) => s.summary_return = to,
         }
         Rc::new(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bedside_domain::record::{EntryBody, EntryStatus, NoteCategory, Provenance};
+    use bedside_domain::sync::plan::{OutboxState, item_state};
+    use bedside_domain::sync::wire::{Mutation, MutationOp, Outcome};
+    use chrono::TimeZone;
+    use uuid::Uuid;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 25, h, 0, 0)
+            .single()
+            .expect("valid time")
+    }
+
+    fn item(n: u128, seq: u64, made: DateTime<Utc>, state: OutboxState) -> OutboxItem {
+        OutboxItem {
+            mutation: Mutation {
+                id: Uuid::from_u128(n),
+                device_seq: seq,
+                created_at: made,
+                op: MutationOp::AddNote {
+                    person_id: PersonId(Uuid::from_u128(1)),
+                    category: NoteCategory::Social,
+                    text: "Sang along".into(),
+                },
+            },
+            state,
+        }
+    }
+
+    fn entry(n: u128, version: u32, body: EntryBody) -> Entry {
+        Entry {
+            id: EntryId(Uuid::from_u128(n)),
+            person_id: PersonId(Uuid::from_u128(1)),
+            version,
+            status: EntryStatus::Current,
+            provenance: Provenance {
+                organisation: "Oak Lodge".into(),
+                ods_code: None,
+                system: None,
+                source_id: None,
+                author: Some("oak.carer".into()),
+                authored_at: at(9),
+                received_at: at(9),
+            },
+            body,
+        }
+    }
+
+    fn note() -> EntryBody {
+        EntryBody::CareNote {
+            category: NoteCategory::Social,
+            text: "Sang along".into(),
+        }
+    }
+
+    fn state_with(items: Vec<OutboxItem>) -> AppState {
+        let mut s = AppState::new(true);
+        s.outbox = Outbox::new(items);
+        s
+    }
+
+    #[test]
+    fn the_outbox_says_what_waits_what_was_refused_and_each_items_state() {
+        let rejected = OutboxState::Confirmed {
+            outcome: Outcome::Rejected {
+                reason: "that resident has left the home".into(),
+            },
+        };
+        let applied = OutboxState::Confirmed {
+            outcome: Outcome::Applied {
+                entry_id: EntryId(Uuid::from_u128(3)),
+            },
+        };
+        let s = state_with(vec![
+            item(1, 1, at(8), OutboxState::Saved),
+            item(
+                2,
+                2,
+                at(9),
+                OutboxState::Waiting {
+                    attempts: 2,
+                    last_attempt: at(10),
+                },
+            ),
+            item(3, 3, at(9), applied),
+            item(4, 4, at(9), rejected),
+        ]);
+        assert_eq!(s.waiting_to_send(), 2);
+        let waiting: Vec<u64> = s
+            .outbox
+            .waiting_items()
+            .map(|(i, _)| i.mutation.device_seq)
+            .collect();
+        assert_eq!(waiting, vec![1, 2]);
+        assert_eq!(
+            s.outbox
+                .rejected()
+                .into_iter()
+                .map(|(i, reason)| (i.mutation.device_seq, reason))
+                .collect::<Vec<_>>(),
+            vec![(4, "that resident has left the home".to_owned())]
+        );
+        let id = |n| EntryId(Uuid::from_u128(n));
+        assert_eq!(s.item_state_of(id(1)), Some(ItemState::SavedOnTablet));
+        assert_eq!(s.item_state_of(id(2)), Some(ItemState::WaitingToSend));
+        assert_eq!(s.item_state_of(id(3)), Some(ItemState::Confirmed));
+        assert_eq!(s.item_state_of(id(9)), None);
+        assert_eq!(s.outbox.oldest_waiting(), Some(at(8)));
+        assert!(!s.waited_too_long(at(12)));
+        assert!(s.waited_too_long(at(12) + Duration::minutes(1)));
+        // Every item's state is the domain's.
+        for (i, state) in s.outbox.items() {
+            assert_eq!(state, item_state(i));
+        }
+    }
+
+    #[test]
+    fn every_home_authored_entry_has_a_state_and_others_have_none() {
+        let s = state_with(vec![item(
+            1,
+            1,
+            at(8),
+            OutboxState::Waiting {
+                attempts: 1,
+                last_attempt: at(9),
+            },
+        )]);
+        // Written here and still in the outbox: the outbox says.
+        assert_eq!(
+            s.entry_state(&entry(1, 0, note())),
+            Some(ItemState::WaitingToSend)
+        );
+        // Provisional without an outbox row (answered long ago): still only here.
+        assert_eq!(
+            s.entry_state(&entry(2, 0, note())),
+            Some(ItemState::SavedOnTablet)
+        );
+        // From the server: confirmed.
+        assert_eq!(
+            s.entry_state(&entry(3, 1, note())),
+            Some(ItemState::Confirmed)
+        );
+        // From a hospital: no such state.
+        let stay = EntryBody::DiagnosticReport {
+            title: "Chest X-ray".into(),
+            conclusion: "Clear".into(),
+            performed_at: at(7),
+        };
+        assert_eq!(s.entry_state(&entry(4, 1, stay)), None);
+    }
+
+    #[test]
+    fn a_sync_that_ends_updates_what_staff_see() {
+        let s = Rc::new(state_with(vec![]));
+        let s = s.reduce(Action::SyncStarted);
+        assert!(s.sync.running);
+        let s = s.reduce(Action::SyncEnded {
+            local: None,
+            outbox: Some(vec![item(1, 1, at(8), OutboxState::Saved)]),
+            outcome: SyncOutcome::WillRetry("no network".into()),
+            at: at(10),
+        });
+        assert!(!s.sync.running);
+        assert_eq!(s.sync.last_error.as_deref(), Some("no network"));
+        assert_eq!(s.waiting_to_send(), 1);
+        assert_eq!(
+            s.notice, None,
+            "no network is said by the banner, not a notice"
+        );
+
+        let s = s.reduce(Action::SyncEnded {
+            local: None,
+            outbox: None,
+            outcome: SyncOutcome::Failed("the server answered 500".into()),
+            at: at(10),
+        });
+        assert!(matches!(s.notice, Some(Notice::RefreshFailed(_))));
+        let s = s.reduce(Action::SyncEnded {
+            local: None,
+            outbox: Some(vec![]),
+            outcome: SyncOutcome::Succeeded,
+            at: at(11),
+        });
+        assert_eq!(s.sync.last_error, None);
+        assert_eq!(s.sync.last_success, Some(at(11)));
+        assert_eq!(s.notice, None);
+        assert_eq!(s.waiting_to_send(), 0);
+
+        let s = s.reduce(Action::SyncEnded {
+            local: None,
+            outbox: None,
+            outcome: SyncOutcome::SessionExpired,
+            at: at(12),
+        });
+        assert_eq!(s.notice, Some(Notice::SessionExpired));
+
+        let version = s.data_version;
+        let s = s.reduce(Action::Recorded(vec![item(
+            5,
+            2,
+            at(9),
+            OutboxState::Saved,
+        )]));
+        assert_eq!(s.data_version, version.wrapping_add(1));
+        assert_eq!(s.waiting_to_send(), 1);
     }
 }

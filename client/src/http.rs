@@ -1,0 +1,415 @@
+//! The server's app API (`/api/v1/…`), as the tablet calls it, from the app or its
+//! service worker.
+//!
+//! Requests go to the origin the code was loaded from, through the global `fetch` (so the
+//! same code runs in a `Window` and in a `ServiceWorkerGlobalScope`), bypass the HTTP
+//! cache, and give up after a timeout: on poor Wi-Fi a request can hang far longer than a
+//! carer should wait, and the sync holds its lock meanwhile. Every failure is sorted into
+//! an [`ApiFailure`] that keeps its cause; none panics, and none carries record contents.
+//!
+//! Bodies are parsed by the browser (`Response.json()`) and read into Rust types with
+//! `serde-wasm-bindgen`, the same deserialiser the local store uses: one copy of the
+//! record model's deserialising code in the wasm instead of two, and the browser's JSON
+//! parser is fast on a whole home's snapshot.
+
+use bedside_domain::api::{ApiError, ErrorCode, LoginRequest, LoginResponse};
+use bedside_domain::sync::wire::{
+    Change, ChangesPage, Cursor, PushRequest, PushResponse, SequenceGap, SnapshotPage, SyncStatus,
+};
+use js_sys::{Promise, Reflect};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Headers, Request, RequestCache, RequestInit, Response};
+
+pub const LOGIN: &str = "/api/v1/auth/login";
+pub const SYNC_STATUS: &str = "/api/v1/sync/status";
+pub const SYNC_SNAPSHOT: &str = "/api/v1/sync/snapshot";
+pub const SYNC_CHANGES: &str = "/api/v1/sync/changes";
+pub const SYNC_PUSH: &str = "/api/v1/sync/push";
+
+/// How long a request may take, body included, before the tablet treats it as lost.
+const TIMEOUT_MS: u32 = 30_000;
+/// A snapshot page is up to a few megabytes: give it longer on a slow network.
+const SNAPSHOT_TIMEOUT_MS: u32 = 90_000;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`: `window.fetch` in the app, `self.fetch` in the worker.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(input: &Request) -> Promise;
+}
+
+/// Why a call to the server did not give the tablet what it asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiFailure {
+    /// The request never got an answer: no network, the server is unreachable, or the
+    /// answer did not arrive in time.
+    #[error("no network")]
+    Offline,
+    /// 401: wrong username or password, or the token has expired. The server's message.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Any other error status, with the server's message when it sent one.
+    #[error("the server answered {status}: {message}")]
+    Server { status: u16, message: String },
+    /// A 2xx answer whose body is not what this version of the app expects.
+    #[error("the server's answer could not be read")]
+    BadResponse,
+}
+
+impl ApiFailure {
+    /// Worth trying again later by itself: no answer, or the server failing (5xx, or
+    /// refusing for a while with 429).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Offline => true,
+            Self::Server { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            Self::Unauthenticated(_) | Self::BadResponse => false,
+        }
+    }
+
+    /// The words for the sign-in screen.
+    pub fn sign_in_message(&self) -> String {
+        match self {
+            Self::Offline => {
+                "No network: you can sign in once the tablet is back online".to_owned()
+            }
+            Self::Unauthenticated(message) => message.clone(),
+            Self::Server { message, .. } => {
+                format!("The server could not sign you in: {message}")
+            }
+            Self::BadResponse => {
+                "The server's answer could not be read. The app may need updating: close it \
+                 and open it again."
+                    .to_owned()
+            }
+        }
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiFailure>;
+
+/// `POST /api/v1/auth/login`.
+pub async fn login(username: &str, password: &str) -> ApiResult<LoginResponse> {
+    let body = LoginRequest {
+        username: username.to_owned(),
+        password: password.to_owned(),
+    };
+    let response = send("POST", LOGIN, None, Some(&body), TIMEOUT_MS).await?;
+    read(response).await.map(|(_, value)| value)
+}
+
+/// `GET /api/v1/sync/status`.
+pub async fn sync_status(token: &str) -> ApiResult<SyncStatus> {
+    let response = send::<()>("GET", SYNC_STATUS, Some(token), None, TIMEOUT_MS).await?;
+    read(response).await.map(|(_, value)| value)
+}
+
+/// A snapshot page, read as Rust values and also as the browser parsed it, so its
+/// entries can be stored without converting them back.
+#[derive(Debug)]
+pub struct Snapshot {
+    pub page: SnapshotPage,
+    pub parsed: JsValue,
+}
+
+/// `GET /api/v1/sync/snapshot[?page=TOKEN]`: the first page, or the one `page` names.
+pub async fn snapshot(token: &str, page: Option<&str>) -> ApiResult<Snapshot> {
+    snapshot_start(token, page).finish().await
+}
+
+/// A snapshot page on its way: the request is sent when this is made, so the next page
+/// can arrive while the tablet stores the last one.
+#[derive(Debug)]
+pub struct SnapshotRequest(ApiResult<Promise>);
+
+/// Sends `GET /api/v1/sync/snapshot[?page=TOKEN]` now; [`SnapshotRequest::finish`]
+/// reads the answer.
+pub fn snapshot_start(token: &str, page: Option<&str>) -> SnapshotRequest {
+    let url = match page {
+        Some(p) => format!("{SYNC_SNAPSHOT}?page={}", encode(p)),
+        None => SYNC_SNAPSHOT.to_owned(),
+    };
+    SnapshotRequest(start::<()>(
+        "GET",
+        &url,
+        Some(token),
+        None,
+        SNAPSHOT_TIMEOUT_MS,
+    ))
+}
+
+impl SnapshotRequest {
+    pub async fn finish(self) -> ApiResult<Snapshot> {
+        let response = answer(self.0?).await?;
+        let (parsed, page) = read(response).await?;
+        Ok(Snapshot { page, parsed })
+    }
+}
+
+/// What `GET /api/v1/sync/changes` answered.
+#[derive(Debug)]
+pub enum Changes {
+    Page(ChangesPage),
+    /// 410: the cursor's epoch is gone or the log was compacted past it: take a snapshot.
+    Expired,
+}
+
+/// `GET /api/v1/sync/changes?since=CURSOR`.
+pub async fn changes(token: &str, since: &Cursor) -> ApiResult<Changes> {
+    let url = format!("{SYNC_CHANGES}?since={}", encode(&since.to_string()));
+    let response = send::<()>("GET", &url, Some(token), None, TIMEOUT_MS).await?;
+    if response.status() == 410 {
+        return Ok(Changes::Expired);
+    }
+    let (parsed, ()) = read_parsed(response).await?;
+    read_changes_page(&parsed)
+        .map(Changes::Page)
+        .ok_or(ApiFailure::BadResponse)
+}
+
+/// Reads a changes page as the browser parsed it.
+///
+/// `Change` is an internally tagged enum (`op`). serde reads those by first copying each
+/// value into an intermediate form and then reading the variant from that, which compiles
+/// the record model's whole deserialiser (entries, residents) a second time into the
+/// app's and the worker's wasm, and does the work twice per change. Reading the tag
+/// first and then the payload straight from the parsed value avoids both. The tests
+/// check that it reads exactly what serde writes.
+pub fn read_changes_page(parsed: &JsValue) -> Option<ChangesPage> {
+    let field = |v: &JsValue, name: &str| Reflect::get(v, &JsValue::from_str(name)).ok();
+    let cursor: Cursor = serde_wasm_bindgen::from_value(field(parsed, "cursor")?).ok()?;
+    let more = field(parsed, "more")?.as_bool()?;
+    let list: js_sys::Array = field(parsed, "changes")?.dyn_into().ok()?;
+    let mut changes = Vec::with_capacity(list.length() as usize);
+    for change in list.iter() {
+        let seq: u64 = serde_wasm_bindgen::from_value(field(&change, "seq")?).ok()?;
+        let read = |name: &str| field(&change, name);
+        changes.push(match field(&change, "op")?.as_string()?.as_str() {
+            "entry" => Change::Entry {
+                seq,
+                entry: serde_wasm_bindgen::from_value(read("entry")?).ok()?,
+            },
+            "resident" => Change::Resident {
+                seq,
+                resident: serde_wasm_bindgen::from_value(read("resident")?).ok()?,
+            },
+            "resident_removed" => Change::ResidentRemoved {
+                seq,
+                person_id: serde_wasm_bindgen::from_value(read("person_id")?).ok()?,
+            },
+            // A kind of change this version does not know: the page cannot be applied
+            // (skipping it would lose a removal, say).
+            _ => return None,
+        });
+    }
+    Some(ChangesPage {
+        changes,
+        cursor,
+        more,
+    })
+}
+
+/// What `POST /api/v1/sync/push` answered.
+#[derive(Debug)]
+pub enum Pushed {
+    Answered(PushResponse),
+    /// 409: the server expects this device sequence number next; nothing was applied.
+    Gap {
+        expected: u64,
+    },
+}
+
+/// `POST /api/v1/sync/push`.
+pub async fn push(token: &str, request: &PushRequest) -> ApiResult<Pushed> {
+    let response = send("POST", SYNC_PUSH, Some(token), Some(request), TIMEOUT_MS).await?;
+    if response.status() == 409 {
+        return match json::<SequenceGap>(&response).await {
+            Ok((_, gap)) => Ok(Pushed::Gap {
+                expected: gap.expected,
+            }),
+            Err(ApiFailure::BadResponse) => Err(ApiFailure::Server {
+                status: 409,
+                message: default_message(409),
+            }),
+            Err(other) => Err(other),
+        };
+    }
+    read(response).await.map(|(_, r)| Pushed::Answered(r))
+}
+
+/// `GET path` with the staff token, answered with the raw response when it is a 2xx (for
+/// files, which are not JSON).
+pub async fn get_raw(path: &str, token: &str) -> ApiResult<Response> {
+    let response = send::<()>("GET", path, Some(token), None, TIMEOUT_MS).await?;
+    if (200..300).contains(&response.status()) {
+        Ok(response)
+    } else {
+        Err(failure(&response).await)
+    }
+}
+
+fn encode(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+/// Sends a request and waits for its headers. A request the browser refuses to build,
+/// or one that gets no answer in `timeout_ms`, is [`ApiFailure::Offline`].
+async fn send<B: Serialize>(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+    timeout_ms: u32,
+) -> ApiResult<Response> {
+    answer(start(method, url, token, body, timeout_ms)?).await
+}
+
+/// Sends a request now: the promise of its response.
+fn start<B: Serialize>(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    body: Option<&B>,
+    timeout_ms: u32,
+) -> ApiResult<Promise> {
+    let headers = Headers::new().map_err(|_| ApiFailure::Offline)?;
+    let header = |k: &str, v: &str| headers.append(k, v).map_err(|_| ApiFailure::Offline);
+    header("Accept", "application/json")?;
+    if let Some(token) = token {
+        header("Authorization", &format!("Bearer {token}"))?;
+    }
+    let init = RequestInit::new();
+    init.set_method(method);
+    init.set_cache(RequestCache::NoStore);
+    init.set_signal(Some(&AbortSignal::timeout_with_u32(timeout_ms)));
+    if let Some(body) = body {
+        header("Content-Type", "application/json")?;
+        init.set_body(&JsValue::from_str(
+            &to_json(body).ok_or(ApiFailure::BadResponse)?,
+        ));
+    }
+    init.set_headers_headers(&headers);
+    let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiFailure::Offline)?;
+    Ok(global_fetch(&request))
+}
+
+/// The response a sent request's promise settles with; no answer is
+/// [`ApiFailure::Offline`].
+async fn answer(sent: Promise) -> ApiResult<Response> {
+    let response = JsFuture::from(sent)
+        .await
+        .map_err(|_| ApiFailure::Offline)?;
+    response.dyn_into().map_err(|_| ApiFailure::Offline)
+}
+
+/// A value as JSON, with maps as objects (the local store's setting too).
+pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
+    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    let js = value.serialize(&serializer).ok()?;
+    js_sys::JSON::stringify(&js).ok()?.as_string()
+}
+
+/// A 2xx body as the browser parsed it; otherwise the failure.
+async fn read_parsed(response: Response) -> ApiResult<(JsValue, ())> {
+    if !(200..300).contains(&response.status()) {
+        return Err(failure(&response).await);
+    }
+    let parsing = response.json().map_err(|_| ApiFailure::BadResponse)?;
+    let parsed = JsFuture::from(parsing).await.map_err(|error| {
+        if is_syntax_error(&error) {
+            ApiFailure::BadResponse
+        } else {
+            ApiFailure::Offline
+        }
+    })?;
+    Ok((parsed, ()))
+}
+
+/// A 2xx body read as `T` (with the value the browser parsed); otherwise the failure.
+async fn read<T: DeserializeOwned>(response: Response) -> ApiResult<(JsValue, T)> {
+    if (200..300).contains(&response.status()) {
+        json(&response).await
+    } else {
+        Err(failure(&response).await)
+    }
+}
+
+/// The body parsed by the browser and read as `T`. The body arrives after the headers, so
+/// a failure while it arrives is the network going; a body that is not JSON or not a `T`
+/// is a bad response.
+async fn json<T: DeserializeOwned>(response: &Response) -> ApiResult<(JsValue, T)> {
+    let parsing = response.json().map_err(|_| ApiFailure::BadResponse)?;
+    let parsed = JsFuture::from(parsing).await.map_err(|error| {
+        if is_syntax_error(&error) {
+            ApiFailure::BadResponse
+        } else {
+            ApiFailure::Offline
+        }
+    })?;
+    let value =
+        serde_wasm_bindgen::from_value(parsed.clone()).map_err(|_| ApiFailure::BadResponse)?;
+    Ok((parsed, value))
+}
+
+fn is_syntax_error(error: &JsValue) -> bool {
+    Reflect::get(error, &JsValue::from_str("name"))
+        .ok()
+        .and_then(|n| n.as_string())
+        .is_some_and(|n| n == "SyntaxError")
+}
+
+/// What an error status means, with the server's message when it sent one.
+async fn failure(response: &Response) -> ApiFailure {
+    let status = response.status();
+    // A body that is not an `ApiError` (a proxy's page, an empty 502) still gets words.
+    let error = json::<ApiError>(response).await.ok().map(|(_, e)| e);
+    let message = error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .unwrap_or_else(|| default_message(status));
+    let unauthenticated = status == 401
+        || error.as_ref().is_some_and(|e| {
+            matches!(
+                e.code,
+                ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials
+            )
+        });
+    if unauthenticated {
+        ApiFailure::Unauthenticated(message)
+    } else {
+        ApiFailure::Server { status, message }
+    }
+}
+
+fn default_message(status: u16) -> String {
+    match status {
+        401 => "Sign-in failed: check the username and password".to_owned(),
+        409 => "The server refused the update as out of order".to_owned(),
+        429 => "Too many attempts: wait a minute and try again".to_owned(),
+        502..=504 => "The server is not answering at the moment: try again shortly".to_owned(),
+        _ => format!("Something went wrong on the server (error {status})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_failures_are_worth_retrying_by_themselves() {
+        let server = |status| ApiFailure::Server {
+            status,
+            message: String::new(),
+        };
+        assert!(ApiFailure::Offline.is_transient());
+        assert!(server(503).is_transient());
+        assert!(server(429).is_transient());
+        assert!(!server(400).is_transient());
+        assert!(!server(403).is_transient());
+        assert!(!ApiFailure::Unauthenticated("expired".into()).is_transient());
+        assert!(!ApiFailure::BadResponse.is_transient());
+    }
+}

@@ -1,0 +1,28 @@
+//! The tablet's data layer, shared by the app (`bedside-frontend`) and its service worker
+//! (`bedside-sw`), so that both run exactly the same sync.
+//!
+//! - [`db`]: the tablet's copy of the record in IndexedDB (residents, entries, the
+//!   outbox of mutations made on this tablet, and meta), with one read-write transaction
+//!   per page of changes, per snapshot page, per local write and per push answer.
+//! - [`http`]: the server's app API (`/api/v1/…`), with `fetch` reached through the global
+//!   scope.
+//! - [`sync`]: the sync engine: status, then a snapshot or pages of changes, then push.
+//!   Every decision comes from `bedside_domain::sync::plan`; this crate does the IO.
+//! - [`provisional`]: what a local write stores before the server has answered (pure).
+//! - [`lock`]: one sync at a time, across the app's tabs and its service worker.
+//! - [`platform`]: the clock and random ids, through the global scope.
+//!
+//! Nothing here touches `window`: IndexedDB, `fetch`, `crypto` and `navigator.locks` are
+//! all reached through `globalThis`, which is a `Window` in the app and a
+//! `ServiceWorkerGlobalScope` in the worker.
+
+pub mod db;
+pub mod http;
+pub mod lock;
+pub mod platform;
+pub mod provisional;
+pub mod sync;
+
+pub use db::{DbError, LocalDb};
+pub use provisional::RecordError;
+pub use sync::{SyncError, SyncReport};

@@ -1,0 +1,97 @@
+//! One sync at a time: in this context (a queue of promises) and across every tab of the
+//! app and its service worker (the Web Locks API, `navigator.locks`, where the browser has
+//! it). Two syncs at once would be safe for the server (mutation ids make pushes
+//! idempotent) but could renumber the outbox under each other after a sequence gap, and
+//! would fetch everything twice.
+
+use std::cell::RefCell;
+use std::future::Future;
+
+use js_sys::{Array, Function, Promise, Reflect};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// The name of the sync's lock, shared by the app and the service worker.
+pub const SYNC_LOCK: &str = "bedside-sync";
+
+thread_local! {
+    /// Settles when the last queued holder in this context is done.
+    static TAIL: RefCell<Promise> = RefCell::new(Promise::resolve(&JsValue::UNDEFINED));
+}
+
+/// Resolves its promise when dropped, so a cancelled holder never blocks the queue.
+struct Release(Option<Function>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        if let Some(resolve) = self.0.take() {
+            // Resolving a promise cannot fail.
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// A promise and the function that resolves it.
+fn deferred() -> (Promise, Release) {
+    let mut resolver = None;
+    let promise = Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
+    (promise, Release(resolver))
+}
+
+/// Runs `work` once every earlier holder of `name`, in this context and in any other of
+/// this origin, has finished.
+pub async fn exclusive<F: Future>(name: &str, work: F) -> F::Output {
+    let (mine, release) = deferred();
+    let previous = TAIL.with(|tail| tail.replace(mine));
+    // The previous holder's promise only ever resolves.
+    let _ = JsFuture::from(previous).await;
+    let out = across_contexts(name, work).await;
+    drop(release);
+    out
+}
+
+/// `navigator.locks.request(name, callback)`, holding the lock until `work` is done. Runs
+/// `work` unlocked where the browser has no Web Locks (or refuses them, as in an opaque
+/// origin): the queue in this context still holds.
+async fn across_contexts<F: Future>(name: &str, work: F) -> F::Output {
+    let Some((locks, request)) = web_locks() else {
+        return work.await;
+    };
+    let (held_until, release) = deferred();
+    let (granted, grant) = deferred();
+    let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
+        drop(grant);
+        // The lock is held until this promise settles.
+        held_until
+    });
+    let Ok(requested) = request.call2(&locks, &JsValue::from_str(name), &callback) else {
+        return work.await;
+    };
+    let Ok(requested) = requested.dyn_into::<Promise>() else {
+        return work.await;
+    };
+    // `requested` settles only after we release, unless the request itself fails; then
+    // it rejects first and we go on without the lock.
+    let first = JsFuture::from(Promise::race(&Array::of2(&granted, &requested))).await;
+    let out = work.await;
+    drop(release);
+    if first.is_ok() {
+        // Wait for the browser to have released it, so the next holder starts cleanly.
+        let _ = JsFuture::from(requested).await;
+    }
+    out
+}
+
+fn web_locks() -> Option<(JsValue, Function)> {
+    let navigator = Reflect::get(&js_sys::global(), &JsValue::from_str("navigator")).ok()?;
+    let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
+    if locks.is_undefined() || locks.is_null() {
+        return None;
+    }
+    let request = Reflect::get(&locks, &JsValue::from_str("request"))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    Some((locks, request))
+}

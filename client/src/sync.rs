@@ -1,0 +1,369 @@
+//! The sync engine: one run pushes what this tablet wrote, then pulls what changed.
+//!
+//! Push: `next_push` picks the pending mutations in device order; the answer (or its
+//! absence) goes through `after_push`, and the new outbox states are stored in one
+//! transaction; a sequence gap (409) renumbers and pushes again; nothing is ever dropped
+//! for want of an answer. Pull: `GET status`, then `plan_pull` says whether the tablet is
+//! up to date, needs changes since its cursor, or needs a snapshot (first sync, another
+//! epoch, or fallen behind the log's floor; also whenever the server answers 410). A
+//! snapshot is paged in and resumable (a restart carries on from the last stored page);
+//! after its last page the tablet pulls changes since the snapshot's pinned cursor. Each
+//! page is stored with its cursor in one transaction. If the push got anything applied,
+//! the run pulls again so the server's versions replace the provisional entries at once.
+//!
+//! Every decision is `bedside_domain::sync::plan`'s; this module does the IO around them.
+//! Runs hold [`lock::SYNC_LOCK`], so the app and its service worker never sync at once.
+
+use bedside_domain::api::LoginResponse;
+use bedside_domain::sync::plan::{AfterPush, Pull, PushReply, next_push, plan_pull};
+use bedside_domain::sync::wire::{Cursor, PushRequest, SyncStatus};
+use chrono::{DateTime, Utc};
+
+use crate::db::{DbError, LocalDb, SnapshotProgress, SnapshotStep};
+use crate::http::{self, ApiFailure, Changes, Pushed};
+use crate::lock::{self, SYNC_LOCK};
+use crate::platform;
+
+/// The Background Sync tag: the app registers it after each local write, and the service
+/// worker's `sync` handler answers it with a run.
+pub const BACKGROUND_SYNC_TAG: &str = "bedside-sync";
+
+/// What the service worker posts to the app's pages after a run: they read the tablet's
+/// copy again.
+pub const SYNCED_MESSAGE: &str = "bedside-synced";
+
+/// The most mutations sent in one push.
+pub const PUSH_BATCH: usize = 100;
+
+/// What one run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Mutations sent (and answered) in this run.
+    pub pushed: usize,
+    pub pulled: Pulled,
+    /// The time the copy is now up to date as of.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+/// What the pull brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Pulled {
+    /// Nothing was pulled (the run stopped before, or nothing was new).
+    #[default]
+    Nothing,
+    /// Pages of changes, and how many writes they made.
+    Changes { pages: u32, writes: usize },
+    /// A snapshot (pages stored in this run), then changes.
+    Snapshot { pages: u32, writes: usize },
+}
+
+/// How far a run has got, for the words shown while signing in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Pushing {
+        waiting: usize,
+    },
+    Checking,
+    /// A snapshot page was stored; `stored` counts every page of this snapshot so far.
+    SnapshotPage {
+        stored: u32,
+    },
+    ChangesPage {
+        stored: u32,
+    },
+}
+
+/// Why a run stopped. Messages are for staff and carry no record contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    /// Nobody is signed in on this tablet.
+    #[error("nobody is signed in")]
+    NotSignedIn,
+    /// Someone signed out or in while the run was under way; it stopped writing.
+    #[error("the sign-in changed while updating")]
+    SessionChanged,
+    #[error("{0}")]
+    Api(ApiFailure),
+    #[error("{0}")]
+    Storage(DbError),
+}
+
+impl SyncError {
+    /// Worth trying again by itself, after a pause (no network, the server failing).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Api(a) => a.is_transient(),
+            Self::NotSignedIn | Self::SessionChanged | Self::Storage(_) => false,
+        }
+    }
+
+    /// The server refused the token: only signing in again helps.
+    pub fn is_unauthenticated(&self) -> bool {
+        matches!(self, Self::Api(ApiFailure::Unauthenticated(_)))
+    }
+}
+
+impl From<DbError> for SyncError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::SessionChanged => Self::SessionChanged,
+            other => Self::Storage(other),
+        }
+    }
+}
+
+impl From<ApiFailure> for SyncError {
+    fn from(e: ApiFailure) -> Self {
+        Self::Api(e)
+    }
+}
+
+type SyncResult<T> = Result<T, SyncError>;
+
+/// One sync run, under the sync lock, with the stored session's token. `progress` hears
+/// how far it has got.
+pub async fn sync(db: &LocalDb, progress: &dyn Fn(Progress)) -> SyncResult<SyncReport> {
+    lock::exclusive(SYNC_LOCK, run(db, progress)).await
+}
+
+async fn run(db: &LocalDb, progress: &dyn Fn(Progress)) -> SyncResult<SyncReport> {
+    let session = db.session().await?.ok_or(SyncError::NotSignedIn)?;
+    let mut report = SyncReport::default();
+
+    // What staff wrote goes first: it is what must never be lost. A push that fails for
+    // a reason other than no network or the sign-in (the server failing at pushes only,
+    // say) does not stop the pull; the run still reports it.
+    let pushed = push(db, &session.token, progress).await;
+    let push_error = match pushed {
+        Ok(n) => {
+            report.pushed = n;
+            None
+        }
+        Err(
+            e @ (SyncError::Api(ApiFailure::Offline | ApiFailure::Unauthenticated(_))
+            | SyncError::SessionChanged
+            | SyncError::NotSignedIn),
+        ) => return Err(e),
+        Err(e) => Some(e),
+    };
+
+    let (pulled, as_of) = pull(db, &session, progress).await?;
+    report.pulled = pulled;
+    report.as_of = Some(as_of);
+    match push_error {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+/// Pushes every pending mutation, a batch at a time. Returns how many were answered.
+async fn push(db: &LocalDb, token: &str, progress: &dyn Fn(Progress)) -> SyncResult<usize> {
+    let first = db.outbox().await?;
+    let pending = first.iter().filter(|i| i.is_pending()).count();
+    if pending == 0 {
+        return Ok(0);
+    }
+    progress(Progress::Pushing { waiting: pending });
+    let device_id = db.ensure_device_id(token, platform::new_device_id).await?;
+    // Enough rounds for every batch, a renumbering after a gap, and writes made while
+    // pushing; a server that keeps answering without answering is not chased forever.
+    let rounds = pending / PUSH_BATCH + 4;
+    let mut answered = 0;
+    for _ in 0..rounds {
+        let outbox = db.outbox().await?;
+        let batch = next_push(&outbox, PUSH_BATCH);
+        if batch.is_empty() {
+            break;
+        }
+        let request = PushRequest {
+            device_id,
+            mutations: batch.clone(),
+        };
+        let (reply, failure) = match http::push(token, &request).await {
+            Ok(Pushed::Answered(response)) => (PushReply::Answered(response), None),
+            Ok(Pushed::Gap { expected }) => (PushReply::Gap { expected }, None),
+            // No answer, or not one the tablet can use: the batch waits for the next
+            // run, its attempt counted.
+            Err(e) => (PushReply::Failed, Some(e)),
+        };
+        let was_answered = matches!(reply, PushReply::Answered(_));
+        let next = db
+            .store_push_result(token, &batch, reply, platform::now())
+            .await?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        if was_answered {
+            answered += batch.len();
+        }
+        match next {
+            AfterPush::Again => continue,
+            AfterPush::Done | AfterPush::Later => break,
+        }
+    }
+    Ok(answered)
+}
+
+/// Brings the copy up to date: a snapshot when needed (or one under way), then changes.
+/// Returns what it pulled and the time the copy is up to date as of.
+async fn pull(
+    db: &LocalDb,
+    session: &LoginResponse,
+    progress: &dyn Fn(Progress),
+) -> SyncResult<(Pulled, DateTime<Utc>)> {
+    let token = session.token.as_str();
+    let home = session.staff.home.id;
+    progress(Progress::Checking);
+    let status = http::sync_status(token).await?;
+
+    // A snapshot under way carries on, unless it was for another home.
+    let resume = match db.snapshot_progress().await? {
+        Some(p) if p.home == home && p.next.is_some() => Some(p),
+        Some(_) => {
+            db.abandon_snapshot(token).await?;
+            None
+        }
+        None => None,
+    };
+    // A cursor in another home's log means nothing here.
+    let cursor = if db.home().await?.map(|h| h.id) == Some(home) {
+        db.cursor().await?
+    } else {
+        None
+    };
+
+    // Where changes are pulled from, or `None` for a snapshot first. (One call site
+    // each for the snapshot and the changes keeps the wasm small: their futures are
+    // large.)
+    let mut resume = resume;
+    let mut since = match (&resume, plan_pull(cursor.as_ref(), &status)) {
+        (Some(_), _) | (None, Pull::Snapshot) => None,
+        (None, Pull::Changes { since }) => Some(since),
+        (None, Pull::UpToDate) => {
+            db.set_as_of(token, status.server_time).await?;
+            return Ok((Pulled::Nothing, status.server_time));
+        }
+    };
+    let mut snapshot_pages: Option<u32> = None;
+    let (pages, writes) = loop {
+        let from = match since.take() {
+            Some(since) => since,
+            None => {
+                let (pinned, pages) = snapshot(db, token, resume.take(), progress).await?;
+                snapshot_pages = Some(snapshot_pages.unwrap_or(0) + pages);
+                pinned
+            }
+        };
+        match changes(db, token, from, &status, progress).await? {
+            Some(done) => break done,
+            // 410: the log no longer reaches the cursor: start again from a snapshot.
+            // A 410 straight after a snapshot is the server's fault, not ours.
+            None if snapshot_pages.is_some() => {
+                return Err(SyncError::Api(ApiFailure::BadResponse));
+            }
+            None => {}
+        }
+    };
+    let pulled = match snapshot_pages {
+        Some(pages) => Pulled::Snapshot { pages, writes },
+        None => Pulled::Changes { pages, writes },
+    };
+    Ok((pulled, status.server_time))
+}
+
+/// Pages of changes from `since` to the end of the log, each stored with its cursor;
+/// the last with the time of `status`. `None` when the server answers 410.
+async fn changes(
+    db: &LocalDb,
+    token: &str,
+    mut since: Cursor,
+    status: &SyncStatus,
+    progress: &dyn Fn(Progress),
+) -> SyncResult<Option<(u32, usize)>> {
+    let mut pages = 0u32;
+    let mut writes = 0usize;
+    loop {
+        let page = match http::changes(token, &since).await? {
+            Changes::Expired => return Ok(None),
+            Changes::Page(page) => page,
+        };
+        if page.more && page.cursor == since {
+            // "More" without moving on would loop for ever.
+            return Err(SyncError::Api(ApiFailure::BadResponse));
+        }
+        let last = !page.more;
+        writes += db
+            .apply_changes_page(token, &page, last.then_some(status.server_time))
+            .await?;
+        pages += 1;
+        progress(Progress::ChangesPage { stored: pages });
+        if last {
+            return Ok(Some((pages, writes)));
+        }
+        since = page.cursor;
+    }
+}
+
+/// Pages a snapshot in, from the start or from `resume`. Returns its pinned cursor and
+/// how many pages this call stored.
+async fn snapshot(
+    db: &LocalDb,
+    token: &str,
+    resume: Option<SnapshotProgress>,
+    progress: &dyn Fn(Progress),
+) -> SyncResult<(Cursor, u32)> {
+    let mut state = resume;
+    let mut restarted = false;
+    let mut pages = 0u32;
+    // The page already asked for while the previous one was stored.
+    let mut asked: Option<http::SnapshotRequest> = None;
+    loop {
+        let request = match asked.take() {
+            Some(request) => request,
+            None => {
+                let page_token = state.as_ref().and_then(|p| p.next.clone());
+                http::snapshot_start(token, page_token.as_deref())
+            }
+        };
+        let fetched = request.finish().await;
+        let forgotten = match &fetched {
+            // The server no longer knows the page token (it restarted, or the snapshot
+            // expired), or has pinned another one: start again, once.
+            Err(ApiFailure::Server { status, .. }) => matches!(status, 400 | 404 | 410),
+            Ok(snap) => state.as_ref().is_some_and(|p| p.pinned != snap.page.pinned),
+            Err(_) => false,
+        };
+        if forgotten && state.is_some() && !restarted {
+            db.abandon_snapshot(token).await?;
+            state = None;
+            restarted = true;
+            continue;
+        }
+        let snap = fetched?;
+        if forgotten {
+            return Err(SyncError::Api(ApiFailure::BadResponse));
+        }
+        // The next page comes over the network while this one is stored.
+        asked = snap
+            .page
+            .next
+            .as_deref()
+            .map(|next| http::snapshot_start(token, Some(next)));
+        let step = db
+            .store_snapshot_page(token, state.as_ref(), &snap.page, Some(&snap.parsed))
+            .await?;
+        pages += 1;
+        match step {
+            SnapshotStep::Continue(p) => {
+                progress(Progress::SnapshotPage { stored: p.pages });
+                state = Some(p);
+            }
+            SnapshotStep::Done(cursor) => {
+                progress(Progress::SnapshotPage {
+                    stored: state.as_ref().map_or(1, |p| p.pages + 1),
+                });
+                return Ok((cursor, pages));
+            }
+        }
+    }
+}
