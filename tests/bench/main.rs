@@ -4,6 +4,14 @@
 //! `bench ingest [--residents N] [--concurrency C]`: the demo's records as the FHIR Bundles
 //! real senders would post, over HTTP to the real server on a loopback port with a fresh
 //! SQLite file; prints resources per second and the time per Bundle.
+//!
+//! `bench sync [--residents N] [--entries E] [--runs R] [--sign-ins B] [--summaries S] [--no-browser]`:
+//! a home's first sync into a native client and into IndexedDB in headless Chromium, a
+//! sync that finds nothing new, pushes of 100 mutations, and opening residents' summaries
+//! offline (see `sync.rs`).
+
+mod home;
+mod sync;
 
 use std::time::{Duration, Instant};
 
@@ -35,8 +43,12 @@ async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("ingest") => ingest(&args).await,
+        Some("sync") => sync::run(&args).await,
         _ => {
-            eprintln!("usage: bench ingest [--residents N] [--concurrency C]");
+            eprintln!(
+                "usage: bench ingest [--residents N] [--concurrency C]\n       \
+                 bench sync [--residents N] [--entries E] [--runs R] [--sign-ins B] [--summaries S] [--no-browser]"
+            );
             std::process::exit(2);
         }
     }

@@ -24,8 +24,10 @@ commands:
                                        (default http://127.0.0.1:8080, database bedside.db)
   test                                 run every test (lints, native, wasm, end to end)
   dist                                 build the tablet app into dist/
-  bench [ingest] [ARGS…]               run a benchmark in release and print its figures
-                                       (ingest: --residents N --concurrency C)
+  bench [ingest|sync] [ARGS…]          run a benchmark in release and print its figures
+                                       (ingest: --residents N --concurrency C;
+                                        sync: --residents N --entries E --runs R
+                                        --sign-ins B --summaries S --no-browser)
 ";
 
 fn main() -> ExitCode {
@@ -117,7 +119,12 @@ fn run(args: &[String]) -> Result {
 }
 
 /// Benchmarks print figures; they are not tests and assert nothing about speed.
+///
+/// `bench sync` also measures the app in headless Chromium: that needs the browser, Node
+/// and the e2e packages, the built app (rebuilt only when missing or older than its
+/// sources) and the release server, which the benchmark starts on the database it loaded.
 fn bench(args: &[String]) -> Result {
+    let root = root();
     let mut cmd = cargo();
     cmd.args([
         "run",
@@ -133,7 +140,86 @@ fn bench(args: &[String]) -> Result {
     } else {
         cmd.args(args);
     }
+    let browser = args.first().map(String::as_str) == Some("sync")
+        && !args.iter().any(|a| a == "--no-browser");
+    if browser {
+        tools::ensure_browser()?;
+        tools::ensure_node()?;
+        tools::ensure_npm_packages(&root.join("tests/e2e"))?;
+        match dist_is_current(&root) {
+            Ok(()) => eprintln!("dist/ is up to date with its sources"),
+            Err(why) => {
+                eprintln!("Building dist/: {why}");
+                tools::ensure_wasm_tools()?;
+                dist::build(&root)?;
+            }
+        }
+        exec(cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "bedside-backend",
+            "--bin",
+            "bedside",
+        ]))?;
+        cmd.env("BEDSIDE_BIN", target_dir(&root).join("release/bedside"))
+            .env("BEDSIDE_DIST", root.join("dist"))
+            .env("CHROMIUM", tools::CHROMIUM);
+    }
     exec(&mut cmd)
+}
+
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (relative to the
+/// workspace, as cargo takes it), otherwise `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => root.join(dir),
+        None => root.join("target"),
+    }
+}
+
+/// Whether `dist/` was built after every file it is built from last changed; the error
+/// says why not.
+fn dist_is_current(root: &Path) -> Result {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let mut built = None;
+    for file in [
+        "dist/index.html",
+        "dist/sw.js",
+        "dist/app/bedside_frontend_bg.wasm",
+        "dist/sw/bedside_sw_bg.wasm",
+    ] {
+        let Some(t) = modified(&root.join(file)) else {
+            return Err(format!("{file} is missing"));
+        };
+        built = Some(built.map_or(t, |b: std::time::SystemTime| b.min(t)));
+    }
+    let built = built.ok_or("dist/ is empty")?;
+    let mut stack: Vec<PathBuf> = [
+        "frontend",
+        "client",
+        "domain",
+        "service-worker",
+        "public",
+        "Cargo.toml",
+        "Cargo.lock",
+    ]
+    .iter()
+    .map(|p| root.join(p))
+    .collect();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            let entries =
+                std::fs::read_dir(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+            stack.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+        } else if modified(&path).is_some_and(|t| t > built) {
+            return Err(format!(
+                "{} changed after it was built",
+                path.strip_prefix(root).unwrap_or(&path).display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn test() -> Result {
