@@ -53,6 +53,7 @@ use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::provisional::{self, Author, RecordError, Subject};
+use crate::read;
 
 /// The database the app uses. Tests open others by name so they never touch it.
 pub const DB_NAME: &str = "bedside";
@@ -402,8 +403,7 @@ impl LocalDb {
     pub async fn residents(&self) -> DbResult<Vec<StoredResident>> {
         let tx = self.db.transaction(stores::RESIDENTS).build()?;
         let store = tx.object_store(stores::RESIDENTS)?;
-        let iter = store.get_all::<StoredResident>().serde()?.await?;
-        Ok(iter.collect::<Result<Vec<_>, _>>()?)
+        residents_from(store.get_all::<JsValue>().primitive()?.await?)
     }
 
     /// The residents whose room is exactly `room`.
@@ -412,28 +412,35 @@ impl LocalDb {
         let store = tx.object_store(stores::RESIDENTS)?;
         let index = store.index(indexes::RESIDENTS_BY_ROOM)?;
         let iter = index
-            .get_all::<StoredResident>()
+            .get_all::<JsValue>()
             .with_query(room.to_owned())
-            .serde()?
+            .primitive()?
             .await?;
-        Ok(iter.collect::<Result<Vec<_>, _>>()?)
+        residents_from(iter)
     }
 
     /// One resident, if this tablet holds them.
     pub async fn resident(&self, id: PersonId) -> DbResult<Option<StoredResident>> {
         let tx = self.db.transaction(stores::RESIDENTS).build()?;
         let store = tx.object_store(stores::RESIDENTS)?;
-        Ok(store
-            .get::<StoredResident, _, _>(id.to_string())
-            .serde()?
-            .await?)
+        let row = store
+            .get::<JsValue, _, _>(id.to_string())
+            .primitive()?
+            .await?;
+        row.map(read::stored_resident)
+            .transpose()
+            .map_err(|_| DbError::Data)
     }
 
     /// One entry, if this tablet holds it.
     pub async fn entry(&self, id: EntryId) -> DbResult<Option<Entry>> {
         let tx = self.db.transaction(stores::ENTRIES).build()?;
         let store = tx.object_store(stores::ENTRIES)?;
-        Ok(store.get::<Entry, _, _>(id.to_string()).serde()?.await?)
+        let row = store
+            .get::<JsValue, _, _>(id.to_string())
+            .primitive()?
+            .await?;
+        row.map(read::entry).transpose().map_err(|_| DbError::Data)
     }
 
     /// Every stored entry of one person (through the `by_person` index), provisional
@@ -441,6 +448,35 @@ impl LocalDb {
     pub async fn entries_for(&self, person: PersonId) -> DbResult<Vec<Entry>> {
         let tx = self.db.transaction(stores::ENTRIES).build()?;
         entries_of(&tx, person).await
+    }
+
+    /// Every stored care note, observation set and correction written at or after
+    /// `since`, of every resident: what a handover lists. The kind and the time are read
+    /// from each stored value before the rest of it, so the home's other entries are
+    /// never read into Rust values.
+    pub async fn recorded_since(&self, since: DateTime<Utc>) -> DbResult<Vec<Entry>> {
+        const KINDS: [&str; 3] = ["care_note", "observation_set", "correction"];
+        let tx = self.db.transaction(stores::ENTRIES).build()?;
+        let store = tx.object_store(stores::ENTRIES)?;
+        let since_ms = since.timestamp_millis() as f64;
+        let field = |v: &JsValue, name: &str| Reflect::get(v, &JsValue::from_str(name)).ok();
+        let mut out = Vec::new();
+        for row in store.get_all::<JsValue>().primitive()?.await? {
+            let row = row?;
+            let kind = field(&row, "body").and_then(|b| field(&b, "kind")?.as_string());
+            let written = field(&row, "provenance")
+                .and_then(|p| field(&p, "authored_at")?.as_string())
+                .map(|t| js_sys::Date::parse(&t));
+            // A time that cannot be read is kept: the exact check below decides.
+            let recent = written.is_none_or(|ms| ms.is_nan() || ms >= since_ms);
+            if kind.is_some_and(|k| KINDS.contains(&k.as_str())) && recent {
+                let e = read::entry(row).map_err(|_| DbError::Data)?;
+                if e.provenance.authored_at >= since {
+                    out.push(e);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The residents, home and time of the stored copy, read in one transaction so they
@@ -452,11 +488,7 @@ impl LocalDb {
             .build()?;
         let residents = tx.object_store(stores::RESIDENTS)?;
         let meta = tx.object_store(stores::META)?;
-        let residents = residents
-            .get_all::<StoredResident>()
-            .serde()?
-            .await?
-            .collect::<Result<Vec<_>, _>>()?;
+        let residents = residents_from(residents.get_all::<JsValue>().primitive()?.await?)?;
         let home = meta.get::<HomeInfo, _, _>(meta_keys::HOME).serde()?.await?;
         let as_of = meta
             .get::<DateTime<Utc>, _, _>(meta_keys::AS_OF)
@@ -893,18 +925,36 @@ async fn entries_of(tx: &Transaction<'_>, person: PersonId) -> DbResult<Vec<Entr
     let store = tx.object_store(stores::ENTRIES)?;
     let index = store.index(indexes::ENTRIES_BY_PERSON)?;
     let iter = index
-        .get_all::<Entry>()
+        .get_all::<JsValue>()
         .with_query(person.to_string())
-        .serde()?
+        .primitive()?
         .await?;
-    Ok(iter.collect::<Result<Vec<_>, _>>()?)
+    rows(iter, read::entry)
 }
 
 async fn outbox_of(tx: &Transaction<'_>) -> DbResult<Vec<OutboxItem>> {
     let store = tx.object_store(stores::OUTBOX)?;
     let index = store.index(indexes::OUTBOX_BY_DEVICE_SEQ)?;
-    let iter = index.get_all::<OutboxItem>().serde()?.await?;
-    Ok(iter.collect::<Result<Vec<_>, _>>()?)
+    rows(
+        index.get_all::<JsValue>().primitive()?.await?,
+        read::outbox_item,
+    )
+}
+
+/// Rows read with `read` (see [`crate::read`]); a row that cannot be read fails the
+/// whole read, as serde's own reading did.
+fn rows<T>(
+    iter: impl Iterator<Item = indexed_db_futures::Result<JsValue>>,
+    read: fn(JsValue) -> Result<T, serde_wasm_bindgen::Error>,
+) -> DbResult<Vec<T>> {
+    iter.map(|row| read(row?).map_err(|_| DbError::Data))
+        .collect()
+}
+
+fn residents_from(
+    iter: impl Iterator<Item = indexed_db_futures::Result<JsValue>>,
+) -> DbResult<Vec<StoredResident>> {
+    rows(iter, read::stored_resident)
 }
 
 /// The array `name` of a parsed body, if it is one.
@@ -1050,15 +1100,22 @@ impl WriteTx<'_> {
 
     async fn resident(&self, id: PersonId) -> DbResult<Option<StoredResident>> {
         let store = self.tx.object_store(stores::RESIDENTS)?;
-        Ok(store
-            .get::<StoredResident, _, _>(id.to_string())
-            .serde()?
-            .await?)
+        let row = store
+            .get::<JsValue, _, _>(id.to_string())
+            .primitive()?
+            .await?;
+        row.map(read::stored_resident)
+            .transpose()
+            .map_err(|_| DbError::Data)
     }
 
     async fn entry(&self, id: EntryId) -> DbResult<Option<Entry>> {
         let store = self.tx.object_store(stores::ENTRIES)?;
-        Ok(store.get::<Entry, _, _>(id.to_string()).serde()?.await?)
+        let row = store
+            .get::<JsValue, _, _>(id.to_string())
+            .primitive()?
+            .await?;
+        row.map(read::entry).transpose().map_err(|_| DbError::Data)
     }
 
     /// The device's id for `home`. A tablet that has none, or one registered to another
@@ -1200,13 +1257,15 @@ impl WriteTx<'_> {
     async fn restore_every_banner(&self) -> DbResult<()> {
         let entries = self.tx.object_store(stores::ENTRIES)?;
         let mut by_person: HashMap<PersonId, Vec<Entry>> = HashMap::new();
-        for e in entries.get_all::<Entry>().serde()?.await? {
-            let e = e?;
+        for e in rows(
+            entries.get_all::<JsValue>().primitive()?.await?,
+            read::entry,
+        )? {
             by_person.entry(e.person_id).or_default().push(e);
         }
         let residents = self.tx.object_store(stores::RESIDENTS)?;
-        for r in residents.get_all::<StoredResident>().serde()?.await? {
-            let r = r?.resident;
+        for r in residents_from(residents.get_all::<JsValue>().primitive()?.await?)? {
+            let r = r.resident;
             let list = by_person.get(&r.id).map(Vec::as_slice).unwrap_or_default();
             self.put_resident(&stored(&r, list))?;
         }

@@ -144,7 +144,8 @@ pub fn snapshot_start(token: &str, page: Option<&str>) -> SnapshotRequest {
 impl SnapshotRequest {
     pub async fn finish(self) -> ApiResult<Snapshot> {
         let response = answer(self.0?).await?;
-        let (parsed, page) = read(response).await?;
+        let (parsed, ()) = read_parsed(response).await?;
+        let page = crate::read::snapshot_page(&parsed).map_err(|_| ApiFailure::BadResponse)?;
         Ok(Snapshot { page, parsed })
     }
 }
@@ -190,7 +191,7 @@ pub fn read_changes_page(parsed: &JsValue) -> Option<ChangesPage> {
         changes.push(match field(&change, "op")?.as_string()?.as_str() {
             "entry" => Change::Entry {
                 seq,
-                entry: serde_wasm_bindgen::from_value(read("entry")?).ok()?,
+                entry: crate::read::entry(read("entry")?).ok()?,
             },
             "resident" => Change::Resident {
                 seq,
@@ -237,7 +238,10 @@ pub async fn push(token: &str, request: &PushRequest) -> ApiResult<Pushed> {
             Err(other) => Err(other),
         };
     }
-    read(response).await.map(|(_, r)| Pushed::Answered(r))
+    let (parsed, ()) = read_parsed(response).await?;
+    crate::read::push_response(&parsed)
+        .map(Pushed::Answered)
+        .map_err(|_| ApiFailure::BadResponse)
 }
 
 /// `GET path` with the staff token, answered with the raw response when it is a 2xx (for

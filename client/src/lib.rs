@@ -9,6 +9,7 @@
 //! - [`sync`]: the sync engine: status, then a snapshot or pages of changes, then push.
 //!   Every decision comes from `bedside_domain::sync::plan`; this crate does the IO.
 //! - [`provisional`]: what a local write stores before the server has answered (pure).
+//! - [`read`]: parsed and stored values read into the record model's types, tags first.
 //! - [`lock`]: one sync at a time, across the app's tabs and its service worker.
 //! - [`platform`]: the clock and random ids, through the global scope.
 //!
@@ -21,6 +22,7 @@ pub mod http;
 pub mod lock;
 pub mod platform;
 pub mod provisional;
+pub mod read;
 pub mod sync;
 
 pub use db::{DbError, LocalDb};
