@@ -1,7 +1,9 @@
 //! The app's routes and the frame around every page.
 //!
 //! Routes: `/` (the resident list, or sign-in), `/residents/:id` (a resident's summary),
-//! `/residents/:id/documents/:doc` (one of their documents); anything else is a readable "not found" page. The server answers every app route
+//! `/residents/:id/documents/:doc` (one of their documents), `/residents/:id/notes/new` and
+//! `/residents/:id/observations/new` (recording at the bedside), `/handover` (the shift's
+//! records and what is not yet confirmed); anything else is a readable "not found" page. The server answers every app route
 //! with `index.html`, so a reload or a bookmark on any route works.
 
 use yew::prelude::*;
@@ -10,7 +12,9 @@ use yew_router::prelude::*;
 use crate::components::header::AppHeader;
 use crate::components::notice::NoticeBar;
 use crate::pages::document::DocumentPage;
+use crate::pages::handover::HandoverPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::record::{AddNotePage, AddObservationsPage};
 use crate::pages::resident_list::ResidentListPage;
 use crate::pages::resident_summary::ResidentSummaryPage;
 use crate::pages::sign_in::SignInPage;
@@ -25,6 +29,15 @@ pub enum Route {
     /// One of a resident's documents, on a page of its own for reading.
     #[at("/residents/:id/documents/:doc")]
     Document { id: String, doc: String },
+    /// Writing a care note for a resident.
+    #[at("/residents/:id/notes/new")]
+    AddNote { id: String },
+    /// Recording a set of observations for a resident.
+    #[at("/residents/:id/observations/new")]
+    AddObservations { id: String },
+    /// What was recorded on this shift, and what the server has not yet confirmed.
+    #[at("/handover")]
+    Handover,
     #[not_found]
     #[at("/not-found")]
     NotFound,
@@ -41,9 +54,10 @@ pub fn App() -> Html {
     }
 }
 
-/// Chooses what to show from the app's phase and the route.
+/// Chooses what to show from the app's phase and the route. Component tests put it under
+/// a router of their own.
 #[component]
-fn Shell() -> Html {
+pub(crate) fn Shell() -> Html {
     let app = use_app();
     let route = use_route::<Route>().unwrap_or_default();
 
@@ -71,6 +85,9 @@ fn Shell() -> Html {
                     Route::Home => html! { <ResidentListPage /> },
                     Route::Resident { id } => html! { <ResidentSummaryPage {id} /> },
                     Route::Document { id, doc } => html! { <DocumentPage {id} {doc} /> },
+                    Route::AddNote { id } => html! { <AddNotePage {id} /> },
+                    Route::AddObservations { id } => html! { <AddObservationsPage {id} /> },
+                    Route::Handover => html! { <HandoverPage /> },
                     Route::NotFound => html! { <NotFoundPage /> },
                 }
             };

@@ -4,7 +4,9 @@
 //! Code map: [`app`] (routes and layout), [`pages`] (one module a screen),
 //! [`components`] (pieces pages share), [`hooks`], [`state`] (the app state, its actions and the
 //! flows that change it), [`services`] (IndexedDB and the server API), [`present`]
-//! (words and order for what pages show), [`select`] (which entries a section shows),
+//! (words and order for what pages show), [`recording`] (the recording forms' checks,
+//! NEWS2 as readings come in, notes with their corrections, the handover, proposals),
+//! [`select`] (which entries a section shows),
 //! [`chart`] (the geometry of a lab trend chart), [`clock`] (the tablet's date and time).
 
 pub mod app;
@@ -14,6 +16,7 @@ pub mod components;
 pub mod hooks;
 pub mod pages;
 pub mod present;
+pub mod recording;
 pub mod select;
 pub mod services;
 pub mod state;

@@ -43,22 +43,6 @@ pub fn diagnostic_reports(entries: &[Entry]) -> Vec<&Entry> {
     newest_first(list)
 }
 
-/// The latest care notes and observation sets, newest first by when they were written.
-pub fn recent_notes(entries: &[Entry], at_most: usize) -> Vec<&Entry> {
-    let list: Vec<(DateTime<Utc>, &Entry)> = current(entries)
-        .filter(|e| {
-            matches!(
-                e.body,
-                EntryBody::CareNote { .. } | EntryBody::ObservationSet { .. }
-            )
-        })
-        .map(|e| (e.provenance.authored_at, e))
-        .collect();
-    let mut list = newest_first(list);
-    list.truncate(at_most);
-    list
-}
-
 /// Entries by a time, the latest first. One function for every such list keeps one copy
 /// of the sort in the wasm.
 fn newest_first(mut list: Vec<(DateTime<Utc>, &Entry)>) -> Vec<&Entry> {

@@ -85,3 +85,138 @@ where
         wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&JsValue::UNDEFINED)).await;
     root
 }
+
+/// Puts `value` into the field matching `selector` and tells the app, as typing does (a
+/// bubbling `input` event, then `change` as when staff leave the field).
+pub async fn type_into(root: &Element, selector: &str, value: &str) {
+    let field = one(root, selector);
+    // Inputs and text areas both have `value`; the cast only names the property.
+    field
+        .unchecked_ref::<web_sys::HtmlInputElement>()
+        .set_value(value);
+    for kind in ["input", "change"] {
+        let init = web_sys::EventInit::new();
+        init.set_bubbles(true);
+        let event = web_sys::Event::new_with_event_init_dict(kind, &init).expect("an event");
+        field.dispatch_event(&event).expect("dispatched");
+    }
+    settle().await;
+}
+
+/// Waits (up to about five seconds) until `ready` holds, letting the app work between
+/// looks; fails the test with `what` otherwise.
+pub async fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
+    for _ in 0..250 {
+        if ready() {
+            return;
+        }
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+pub mod app {
+    //! The whole app (header, pages) on a route of the test's choosing, over a store of
+    //! its own holding one signed-in member of staff and one resident.
+
+    use bedside_domain::api::{HomeInfo, HomeRecords, LoginResponse, Role, StaffInfo};
+    use bedside_domain::record::{Entry, PersonName, ResidencyStatus, Resident, Sex};
+    use bedside_domain::{HomeId, NhsNumber, PersonId, StaffId};
+    use uuid::Uuid;
+    use yew::prelude::*;
+    use yew_router::history::{AnyHistory, MemoryHistory};
+    use yew_router::router::Router;
+
+    use crate::select::fixtures::{at, day};
+    use crate::services::local_db::LocalDb;
+    use crate::state::AppProvider;
+
+    pub fn person() -> PersonId {
+        PersonId(Uuid::from_u128(1))
+    }
+
+    pub fn resident() -> Resident {
+        Resident {
+            id: person(),
+            home_id: HomeId(Uuid::from_u128(7)),
+            nhs_number: NhsNumber::from_prefix([9, 9, 9, 0, 0, 0, 0, 0, 1]).expect("valid prefix"),
+            name: PersonName {
+                given: "Ada".into(),
+                family: "Testperson".into(),
+                preferred: None,
+            },
+            birth_date: day(1938, 4, 2),
+            sex: Sex::Female,
+            gp_practice: None,
+            room: "3".into(),
+            admitted_on: day(2024, 5, 1),
+            status: ResidencyStatus::InHome,
+            spo2_scale: Default::default(),
+        }
+    }
+
+    /// A fresh store named for the test, signed in as `username` with `role`, holding
+    /// [`resident`] with `entries`.
+    pub async fn store(
+        test: &str,
+        username: &str,
+        role: Role,
+        entries: Vec<Entry>,
+    ) -> (AttrValue, LocalDb) {
+        let name = format!("bedside-test-{test}");
+        LocalDb::delete_named(&name)
+            .await
+            .expect("delete old test db");
+        let db = LocalDb::open_named(&name).await.expect("open test db");
+        let home = HomeInfo {
+            id: HomeId(Uuid::from_u128(7)),
+            name: "Oak Lodge".into(),
+        };
+        db.set_session(&LoginResponse {
+            token: "synthetic-token".into(),
+            expires_at: at(2099, 1, 1),
+            staff: StaffInfo {
+                id: StaffId(Uuid::from_u128(99)),
+                username: username.into(),
+                role,
+                home: home.clone(),
+            },
+        })
+        .await
+        .expect("session");
+        db.replace_home(&HomeRecords {
+            home,
+            as_of: at(2026, 11, 25),
+            residents: vec![resident()],
+            entries,
+        })
+        .await
+        .expect("records");
+        (AttrValue::from(name), db)
+    }
+
+    #[derive(Properties, PartialEq)]
+    pub struct AppAtProps {
+        pub store: AttrValue,
+        pub path: AttrValue,
+    }
+
+    #[component]
+    pub fn AppAt(props: &AppAtProps) -> Html {
+        let history = use_memo((), |_| {
+            AnyHistory::from(MemoryHistory::with_entries(vec![props.path.to_string()]))
+        });
+        html! {
+            <AppProvider store={Some(props.store.clone())}>
+                <Router history={(*history).clone()}>
+                    <crate::app::Shell />
+                </Router>
+            </AppProvider>
+        }
+    }
+}

@@ -97,6 +97,9 @@ pub fn AppHeader() -> Html {
                     }
                 </div>
                 <div class="app-header-actions">
+                    <Link<Route> to={Route::Handover} classes="button button-secondary">
+                        { "Handover" }
+                    </Link<Route>>
                     // Updating needs the network and a sign-in the server still accepts.
                     if can_update {
                         <button type="button" class="button button-secondary"

@@ -3,11 +3,15 @@
 pub mod attachment;
 pub mod banner;
 pub mod document;
+pub mod fields;
 pub mod header;
 pub mod lab_results;
 pub mod medicines;
+pub mod notes;
 pub mod notice;
+pub mod observations;
 pub mod outbox_panel;
+pub mod sections;
 pub mod source;
 
 use std::rc::Rc;

@@ -78,8 +78,9 @@ pub fn OutboxPanel(props: &OutboxPanelProps) -> Html {
     }
 }
 
-/// "Care note for Ada Testperson, written 09:41: Waiting to send (tried twice)".
-fn line(app: &AppState, item: &OutboxItem, state: &ItemState) -> Html {
+/// "Care note for Ada Testperson, written 09:41: Waiting to send (tried twice)". The
+/// handover lists the same lines.
+pub fn line(app: &AppState, item: &OutboxItem, state: &ItemState) -> Html {
     let m = &item.mutation;
     let who = person_of(&m.op)
         .and_then(|p| {

@@ -1,7 +1,9 @@
 //! One module a screen.
 
 pub mod document;
+pub mod handover;
 pub mod not_found;
+pub mod record;
 pub mod resident_list;
 pub mod resident_summary;
 pub mod sign_in;

@@ -9,8 +9,10 @@ use std::rc::Rc;
 
 use bedside_domain::PersonId;
 use bedside_domain::dates::date_label;
+use bedside_domain::news2::Spo2Scale;
 use bedside_domain::record::{AboutMeTopic, Entry, EntryBody};
 use bedside_domain::summary;
+use bedside_domain::sync::wire::SectionKey;
 use chrono::NaiveDate;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
@@ -23,14 +25,15 @@ use crate::components::banner::ResidentBanner;
 use crate::components::document::{Level, document_view, prose};
 use crate::components::lab_results::LabResults;
 use crate::components::medicines::medicines_body;
+use crate::components::notes::NotesSection;
+use crate::components::sections::{SectionTools, section_body};
 use crate::components::source::SourceLine;
 use crate::hooks::use_title;
 use crate::present::{
     clinical_status_text, cpr_decision_text, document_period_text, form_label, severity_text,
     stay_period_text, unknown_note,
 };
-use crate::present::{item_state_class, item_state_text};
-use crate::select::{diagnostic_reports, finished_stays, recent_notes, unknown_count};
+use crate::select::{diagnostic_reports, finished_stays, unknown_count};
 use crate::services::local_db::{DbError, LocalDb, StoredResident};
 use crate::state::{Outbox, use_app};
 
@@ -187,7 +190,7 @@ pub fn ResidentSummaryPage(props: &SummaryProps) -> Html {
                 <Summary person={loaded.id} entries={loaded.entries.clone()}
                     in_hospital={loaded.stored.banner.in_hospital.is_some()}
                     today={today()} online={app.online} token={app.token()} {leaving}
-                    outbox={app.outbox.clone()} />
+                    outbox={app.outbox.clone()} scale={loaded.stored.resident.spo2_scale} />
             </main>
         },
     }
@@ -208,6 +211,9 @@ struct SummaryBodyProps {
     /// What this tablet wrote, for the state of each home-authored item.
     #[prop_or_default]
     outbox: Outbox,
+    /// The resident's SpO2 scale, for amending an observation set.
+    #[prop_or_default]
+    scale: Spo2Scale,
 }
 
 /// The sections under the banner, in the order staff look for them.
@@ -230,7 +236,7 @@ fn Summary(props: &SummaryBodyProps) -> Html {
                     <li><a href="#stays">{ "Hospital stays" }</a></li>
                     <li><a href="#care-plan">{ "Care plan" }</a></li>
                     <li><a href="#about-me">{ "About me" }</a></li>
-                    <li><a href="#recent-notes">{ "Notes" }</a></li>
+                    <li><a href="#notes">{ "Notes" }</a></li>
                 </ul>
             </nav>
             if let Some(note) = hidden {
@@ -246,9 +252,10 @@ fn Summary(props: &SummaryBodyProps) -> Html {
             { section("labs", "Recent lab results", html! { <LabResults entries={entries.clone()} /> }) }
             { reports_section(entries) }
             { stays_section(entries) }
-            { care_plan_section(entries, today) }
-            { about_me_section(entries) }
-            { recent_notes_section(entries, &props.outbox) }
+            { care_plan_section(props) }
+            { about_me_section(props) }
+            <NotesSection person={props.person} entries={entries.clone()}
+                outbox={props.outbox.clone()} scale={props.scale} />
         </>
     }
 }
@@ -305,7 +312,7 @@ fn allergies_section(entries: &[Entry]) -> Html {
 }
 
 /// "12 Nov 2026", "(overdue)" after it when that day has passed, or "Not recorded".
-fn review_text(review_on: Option<NaiveDate>, today: NaiveDate) -> String {
+pub(crate) fn review_text(review_on: Option<NaiveDate>, today: NaiveDate) -> String {
     match review_on {
         Some(d) if d < today => format!("{} (overdue)", date_label(d)),
         Some(d) => date_label(d),
@@ -503,40 +510,44 @@ fn stays_section(entries: &[Entry]) -> Html {
     section("stays", "Hospital stays", body)
 }
 
-fn care_plan_section(entries: &[Entry], today: NaiveDate) -> Html {
+/// The care plan's areas, each with its review date and, for seniors, "Edit"; a new area
+/// can be added. See [`SectionTools`].
+fn care_plan_section(props: &SummaryBodyProps) -> Html {
+    let entries = &props.entries;
     let areas = summary::care_plan(entries);
-    let body = if areas.is_empty() {
-        not_recorded()
-    } else {
+    let tools = |key: SectionKey, current: Option<&Entry>| {
         html! {
-            <ul class="items">
-                { for areas.into_iter().map(|e| match &e.body {
-                    EntryBody::CarePlanSection { area, need, goal, support, preferences, review_on } => {
-                        let review = review_text(*review_on, today);
-                        html! {
-                            <li class="item">
-                                <h3 class="item-title">{ area.clone() }</h3>
-                                <dl class="care-plan">
-                                    <dt>{ "Need" }</dt><dd>{ prose(need) }</dd>
-                                    <dt>{ "Goal" }</dt><dd>{ prose(goal) }</dd>
-                                    <dt>{ "How to support" }</dt><dd>{ prose(support) }</dd>
-                                    <dt>{ "Preferences" }</dt>
-                                    <dd>{ preferences.as_deref().map(prose).unwrap_or_else(not_recorded) }</dd>
-                                    <dt>{ "Review by" }</dt><dd>{ review }</dd>
-                                </dl>
-                                <SourceLine provenance={e.provenance.clone()} />
-                            </li>
-                        }
-                    }
-                    _ => html! {},
-                }) }
-            </ul>
+            <SectionTools person={props.person} section={key} current={current.cloned()}
+                entries={entries.clone()} outbox={props.outbox.clone()} />
         }
+    };
+    let body = html! {
+        <>
+            if areas.is_empty() {
+                { not_recorded() }
+            } else {
+                <ul class="items">
+                    { for areas.into_iter().map(|e| match &e.body {
+                        EntryBody::CarePlanSection { area, .. } => html! {
+                            <li class="item" key={e.id.to_string()}>
+                                <h3 class="item-title">{ area.clone() }</h3>
+                                { section_body(&e.body, props.today) }
+                                <SourceLine provenance={e.provenance.clone()} />
+                                { tools(SectionKey::CarePlan { area: area.clone() }, Some(e)) }
+                            </li>
+                        },
+                        _ => html! {},
+                    }) }
+                </ul>
+            }
+            { tools(SectionKey::CarePlan { area: String::new() }, None) }
+        </>
     };
     section("care-plan", "Care plan", body)
 }
 
-fn about_me_section(entries: &[Entry]) -> Html {
+fn about_me_section(props: &SummaryBodyProps) -> Html {
+    let entries = &props.entries;
     let written = summary::about_me(entries);
     let topic = |t: AboutMeTopic| {
         let found = written.iter().find(|(w, _)| *w == t).map(|(_, e)| *e);
@@ -552,6 +563,8 @@ fn about_me_section(entries: &[Entry]) -> Html {
                     },
                     _ => not_recorded(),
                 } }
+                <SectionTools person={props.person} section={SectionKey::AboutMe { topic: t }}
+                    current={found.cloned()} entries={entries.clone()} outbox={props.outbox.clone()} />
             </li>
         }
     };
@@ -561,48 +574,6 @@ fn about_me_section(entries: &[Entry]) -> Html {
         </ul>
     };
     section("about-me", "About me", body)
-}
-
-/// How many notes and observation sets the summary lists.
-const RECENT_NOTES: usize = 10;
-
-/// The latest care notes and observation sets, each with its state (saved on this
-/// tablet, waiting to send, confirmed). A stopgap until the recording screens bring
-/// their own sections.
-fn recent_notes_section(entries: &[Entry], outbox: &Outbox) -> Html {
-    let notes = recent_notes(entries, RECENT_NOTES);
-    let body = if notes.is_empty() {
-        html! { <p class="not-recorded">{ "No notes recorded" }</p> }
-    } else {
-        html! {
-            <ul class="items">
-                { for notes.into_iter().map(|e| {
-                    let what = match &e.body {
-                        EntryBody::CareNote { category, text } => {
-                            format!("{}: {text}", category.label())
-                        }
-                        EntryBody::ObservationSet { score, .. } => {
-                            format!("Observations: NEWS2 {}", score.total)
-                        }
-                        _ => String::new(),
-                    };
-                    let state = outbox.entry_state(e);
-                    html! {
-                        <li class="item" data-entry-id={e.id.to_string()}>
-                            <p class="item-title">{ what }</p>
-                            if let Some(state) = state {
-                                <p class={item_state_class(&state)} data-testid="item-state">
-                                    { item_state_text(&state) }
-                                </p>
-                            }
-                            <SourceLine provenance={e.provenance.clone()} />
-                        </li>
-                    }
-                }) }
-            </ul>
-        }
-    };
-    section("recent-notes", "Recent notes", body)
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]

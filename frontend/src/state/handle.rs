@@ -172,6 +172,16 @@ impl AppHandle {
         self.state.dispatch(Action::SummaryReturn(to));
     }
 
+    /// Says on the resident's summary that something was just saved for them.
+    pub fn set_just_saved(&self, what: Option<(PersonId, &'static str)>) {
+        self.state.dispatch(Action::JustSaved(what));
+    }
+
+    /// The signed-in member of staff's role, when someone is signed in.
+    pub fn role(&self) -> Option<bedside_domain::api::Role> {
+        self.state.session.as_ref().map(|s| s.staff.role)
+    }
+
     /// The signed-in member of staff's token, for the few requests a page makes itself.
     pub fn token(&self) -> Option<AttrValue> {
         self.state
@@ -191,6 +201,10 @@ pub fn use_app() -> AppHandle {
 pub struct AppProviderProps {
     #[prop_or_default]
     pub children: Html,
+    /// The IndexedDB database to open instead of the app's own: for component tests, so
+    /// each opens a store of its own.
+    #[prop_or_default]
+    pub store: Option<AttrValue>,
 }
 
 /// Holds the state, opens the local store on start, follows the network, and keeps the
@@ -210,7 +224,8 @@ pub fn AppProvider(props: &AppProviderProps) -> Html {
     {
         let dispatch = state.dispatcher();
         let syncer = handle.syncer.clone();
-        use_effect_with((), move |_| spawn_local(start(dispatch, syncer)));
+        let store = props.store.clone();
+        use_effect_with((), move |_| spawn_local(start(dispatch, syncer, store)));
     }
 
     {
@@ -285,8 +300,12 @@ pub fn navigator_online() -> bool {
         .unwrap_or(true)
 }
 
-async fn start(dispatch: Dispatch, syncer: Syncer) {
-    let db = match LocalDb::open().await {
+async fn start(dispatch: Dispatch, syncer: Syncer, store: Option<AttrValue>) {
+    let opened = match store {
+        Some(name) => LocalDb::open_named(&name).await,
+        None => LocalDb::open().await,
+    };
+    let db = match opened {
         Ok(db) => db,
         Err(e) => {
             dispatch.dispatch(Action::OpenFailed(e.to_string()));

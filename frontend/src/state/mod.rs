@@ -206,6 +206,9 @@ pub struct AppState {
     /// How far down a resident's summary was scrolled when one of their documents was
     /// opened, so going back lands where staff left it.
     pub summary_return: Option<(PersonId, f64)>,
+    /// What was just saved for which resident ("Note", "Observations"): the summary
+    /// says so over its notes, and shows them, until staff leave it.
+    pub just_saved: Option<(PersonId, &'static str)>,
 }
 
 impl AppState {
@@ -228,6 +231,7 @@ impl AppState {
             search: String::new(),
             list_scroll: 0.0,
             summary_return: None,
+            just_saved: None,
         }
     }
 
@@ -317,6 +321,8 @@ pub enum Action {
     RememberListScroll(f64),
     /// Where to put a resident's summary when it opens next (`None` once used).
     SummaryReturn(Option<(PersonId, f64)>),
+    /// Something was just saved for a resident (`None` once the summary has shown it).
+    JustSaved(Option<(PersonId, &'static str)>),
 }
 
 /// How a sync run went, as the state records it.
@@ -441,6 +447,7 @@ impl Reducible for AppState {
             Action::Search(query) => s.search = query,
             Action::RememberListScroll(y) => s.list_scroll = y,
             Action::SummaryReturn(to) => s.summary_return = to,
+            Action::JustSaved(what) => s.just_saved = what,
         }
         Rc::new(s)
     }
