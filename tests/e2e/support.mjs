@@ -58,25 +58,48 @@ export async function tempDir(prefix) {
 
 /**
  * Starts `bedside serve --demo` on a free loopback port with a fresh database and resolves
- * once it says where it listens. `stop()` ends it (and its database) in every outcome;
- * calling it twice is harmless.
+ * once it says where it listens.
+ *
+ * - `stop()` ends it and deletes its database, in every outcome; calling it twice is
+ *   harmless.
+ * - `halt()` ends it and keeps the database, as a power cut or a restart would.
+ * - `restart()` starts it again on the same database and the same port, so a tablet's
+ *   origin (and with it its IndexedDB and service worker) stays the same.
  */
 export async function startServer() {
   const bin = required('BEDSIDE_BIN', path.join(REPO, 'target', 'debug', 'bedside'));
   const dist = required('BEDSIDE_DIST', path.join(REPO, 'dist'));
   const temp = await tempDir('server');
-  const args = [
-    'serve',
-    '--db',
-    path.join(temp.dir, 'e2e.db'),
-    '--addr',
-    '127.0.0.1:0',
-    '--demo',
-    '--assets',
-    dist,
-  ];
+  const db = path.join(temp.dir, 'e2e.db');
+  let running;
+  try {
+    running = await launch(bin, dist, db, '127.0.0.1:0');
+  } catch (error) {
+    await temp.remove();
+    throw error;
+  }
+  const server = {
+    url: running.url,
+    halt: async () => {
+      await running.kill();
+    },
+    restart: async () => {
+      await running.kill();
+      running = await launch(bin, dist, db, new URL(server.url).host);
+    },
+    stop: async () => {
+      await running.kill();
+      await temp.remove();
+    },
+  };
+  return server;
+}
+
+/** One run of the server on `db`, listening on `addr`; `kill()` ends it (idempotent). */
+async function launch(bin, dist, db, addr) {
+  const args = ['serve', '--db', db, '--addr', addr, '--demo', '--assets', dist];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  // If this process dies before stop() runs, the server must not outlive it.
+  // If this process dies before kill() runs, the server must not outlive it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
 
@@ -92,7 +115,7 @@ export async function startServer() {
   );
   const spawnFailed = new Promise((resolve) => child.once('error', resolve));
 
-  const stop = async () => {
+  const kill = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
@@ -100,7 +123,6 @@ export async function startServer() {
       clearTimeout(timer);
     }
     process.removeListener('exit', killOnExit);
-    await temp.remove();
   };
 
   const lines = createInterface({ input: child.stdout });
@@ -123,9 +145,9 @@ export async function startServer() {
   ]);
   clearTimeout(timer);
   if (outcome.url) {
-    return { url: outcome.url, stop };
+    return { url: outcome.url, kill };
   }
-  await stop();
+  await kill();
   const why = outcome.error
     ? `could not be started: ${outcome.error.message}`
     : outcome.exited
