@@ -18,7 +18,7 @@ const BUILD_LINE: &str = "const BUILD = ";
 
 pub fn build(root: &Path) -> Result {
     let dist = root.join("dist");
-    let staging = root.join("target/dist-staging");
+    let staging = crate::target_dir(root).join("dist-staging");
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(|e| format!("clearing {}: {e}", staging.display()))?;
     }
@@ -35,7 +35,9 @@ pub fn build(root: &Path) -> Result {
         "-p",
         "bedside-sw",
     ]))?;
-    let wasm_dir = root.join("target/wasm32-unknown-unknown").join(PROFILE);
+    let wasm_dir = crate::target_dir(root)
+        .join("wasm32-unknown-unknown")
+        .join(PROFILE);
     bindgen(
         &wasm_dir.join("bedside_frontend.wasm"),
         "web",

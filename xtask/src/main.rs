@@ -108,7 +108,7 @@ fn run(args: &[String]) -> Result {
         "--bin",
         "bedside",
     ]))?;
-    let bin = root.join("target/release/bedside");
+    let bin = target_dir(&root).join("release/bedside");
     eprintln!("\nStarting Bedside (Ctrl-C to stop)…");
     exec(
         Command::new(bin)
@@ -171,7 +171,7 @@ fn bench(args: &[String]) -> Result {
 
 /// Where cargo puts what it builds: `CARGO_TARGET_DIR` when set (relative to the
 /// workspace, as cargo takes it), otherwise `target/`.
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => root.join(dir),
         None => root.join("target"),
@@ -296,7 +296,7 @@ fn test() -> Result {
             Command::new("node")
                 .current_dir(root.join("tests/e2e"))
                 .args(["--test", "--test-concurrency=1"])
-                .env("BEDSIDE_BIN", root.join("target/debug/bedside"))
+                .env("BEDSIDE_BIN", target_dir(&root).join("debug/bedside"))
                 .env("BEDSIDE_DIST", root.join("dist"))
                 .env("CHROMIUM", tools::CHROMIUM),
         )
