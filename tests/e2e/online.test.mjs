@@ -110,6 +110,48 @@ test(
   },
 );
 
+test(
+  'the recording screens have no serious accessibility violations',
+  { timeout: 240_000 },
+  async (t) => {
+    const page = await freshPage(t);
+    await withDiagnostics(page, async () => {
+      // A senior sees everything a carer does, and the section editing besides.
+      await signIn(page, 'oak.senior', DEMO_PASSWORD);
+      const list = await residentList(page);
+      await list.getByRole('link').first().click();
+      await page.waitForURL('**/residents/*');
+      const summary = page.url();
+
+      await page.getByRole('link', { name: 'Add note', exact: true }).click();
+      await page.getByLabel('Note', { exact: true }).waitFor();
+      assert.deepEqual(await seriousViolations(page), [], 'care note form');
+
+      await page.goto(summary);
+      await page.getByRole('link', { name: 'Record observations', exact: true }).click();
+      // An impossible reading: the message at the field must be accessible too.
+      await page.getByLabel('Pulse', { exact: true }).fill('400');
+      await page.getByLabel('Respiration rate', { exact: true }).fill('18');
+      const pulse = page.getByLabel('Pulse', { exact: true });
+      await page.waitForFunction(
+        (el) => el.getAttribute('aria-invalid') === 'true',
+        await pulse.elementHandle(),
+      );
+      assert.deepEqual(await seriousViolations(page), [], 'observation form with an error');
+
+      await page.goto(summary);
+      const edit = page.getByRole('button', { name: /^(Edit|Add a care plan area)$/ }).first();
+      await edit.click();
+      await page.locator('form.section-form').first().waitFor();
+      assert.deepEqual(await seriousViolations(page), [], 'section edit form');
+
+      await page.getByRole('link', { name: 'Handover', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Handover' }).waitFor();
+      assert.deepEqual(await seriousViolations(page), [], 'handover');
+    });
+  },
+);
+
 /** The width and height in a PNG's IHDR chunk. */
 function pngSize(bytes) {
   const signature = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
