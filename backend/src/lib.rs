@@ -5,6 +5,7 @@
 //! the tests run on a random port.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod demo;

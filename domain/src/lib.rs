@@ -6,6 +6,7 @@
 //! on changing them.
 
 pub mod api;
+pub mod audit;
 pub mod dates;
 pub mod ids;
 pub mod news2;

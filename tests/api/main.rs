@@ -2,6 +2,7 @@
 //! random loopback port with a fresh SQLite file (see `bedside_tests::spawn_app`).
 
 mod assets;
+mod audit;
 mod auth;
 mod fhir;
 mod fhir_matching;

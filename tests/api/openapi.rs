@@ -14,8 +14,11 @@ async fn every_documented_operation_answers_as_documented() {
     let app = spawn_app().await;
     let home = app.add_home("Oak Lodge").await;
     app.add_staff(home, "oak.carer", Role::Carer).await;
+    app.add_staff(home, "oak.manager", Role::Manager).await;
     let person = resident(&app, home, 1, "Ada", "1").await;
     let token = app.login("oak.carer").await;
+    // The access log is for managers.
+    let manager = app.login("oak.manager").await;
     let attachment = {
         use bedside_backend::store::{NewEntry, Store};
         use bedside_domain::record::{DocumentType, EntryBody, Provenance};
@@ -112,7 +115,22 @@ async fn every_documented_operation_answers_as_documented() {
             other => panic!("undocumented method kind {other} on {path}"),
         };
         if op.get("security").is_some() {
-            req = req.bearer_auth(&token);
+            if path.starts_with("/api/v1/audit") {
+                req = req.bearer_auth(&manager);
+            } else {
+                req = req.bearer_auth(&token);
+            }
+        }
+        if path == "/api/v1/audit/events" {
+            req = req.json(&serde_json::json!({
+                "events": [{
+                    "id": uuid::Uuid::now_v7(),
+                    "person_id": person,
+                    "part": "summary",
+                    "at": chrono::Utc::now(),
+                    "mode": "offline"
+                }]
+            }));
         }
         if path == "/api/v1/sync/push" {
             req = req.json(&serde_json::json!({
@@ -162,6 +180,9 @@ async fn every_documented_operation_answers_as_documented() {
         "GET /api/v1/sync/snapshot",
         "GET /api/v1/sync/changes",
         "POST /api/v1/sync/push",
+        "POST /api/v1/audit/events",
+        "GET /api/v1/audit",
+        "GET /api/v1/audit.csv",
     ] {
         assert!(
             checked.iter().any(|c| c == must),

@@ -39,7 +39,10 @@ pub fn router() -> Router<AppState> {
             "/fhir/Patient/{id}/{operation}",
             get(read::patient_operation),
         )
-        .route("/fhir/{resource_type}", post(http::post_resource))
+        .route(
+            "/fhir/{resource_type}",
+            get(read::search_type).post(http::post_resource),
+        )
         .route("/fhir/{resource_type}/{id}", put(http::put_resource))
         .route("/fhir/{resource_type}/{id}/{*rest}", any(http::not_found))
         .method_not_allowed_fallback(http::not_found)

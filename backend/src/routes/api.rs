@@ -10,12 +10,14 @@ use bedside_domain::api::{
     ApiError, DatabaseHealth, Health, HomeRecords, LoginRequest, LoginResponse, ResidentRecord,
     StaffInfo,
 };
+use bedside_domain::audit::AuditPart;
 use bedside_domain::record::Resident;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::audit::{self as audit_log, ClientInfo};
 use crate::auth::{self, CurrentStaff};
 use crate::error::AppError;
 use crate::extract::ApiJson;
@@ -35,6 +37,7 @@ use crate::state::AppState;
         (name = "auth", description = "Staff sign-in"),
         (name = "records", description = "Residents and their records, scoped to the caller's home"),
         (name = "sync", description = "Offline-first sync: a home's change log and tablets' pushes"),
+        (name = "audit", description = "Who viewed which resident's record: tablets' uploads and the access log"),
     )
 )]
 struct ApiDoc;
@@ -70,6 +73,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(super::sync::snapshot))
         .routes(routes!(super::sync::changes))
         .routes(routes!(super::sync::push))
+        .routes(routes!(super::audit::upload))
+        .routes(routes!(super::audit::log))
+        .routes(routes!(super::audit::log_csv))
 }
 
 /// Whether the server and its database are answering.
@@ -225,13 +231,17 @@ fn parse_person_id(id: &str) -> Result<PersonId, AppError> {
     PersonId::parse(id).map_err(|_| AppError::BadRequest(format!("{id:?} is not a resident id")))
 }
 
-/// One resident of the caller's home and every current entry of their record.
+/// One resident of the caller's home and every current entry of their record. Audited as
+/// a view of the resident's summary.
 #[utoipa::path(
     get,
     path = "/api/v1/residents/{id}",
     tag = "records",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "The resident's person id (UUID)")),
+    params(
+        ("id" = String, Path, description = "The resident's person id (UUID)"),
+        ("x-bedside-device" = Option<String>, Header, description = "The tablet's name for itself, kept in the audit"),
+    ),
     responses(
         (status = 200, description = "The resident's record", body = ResidentRecord),
         (status = 400, description = "Not an id", body = ApiError),
@@ -242,6 +252,7 @@ fn parse_person_id(id: &str) -> Result<PersonId, AppError> {
 async fn get_resident(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    client: ClientInfo,
     Path(id): Path<String>,
 ) -> Result<Json<ResidentRecord>, AppError> {
     let person = parse_person_id(&id)?;
@@ -251,6 +262,7 @@ async fn get_resident(
         .await?
         .ok_or_else(|| AppError::NotFound("There is no such resident in your home.".into()))?;
     let entries = state.store.resident_entries(staff.home.id, person).await?;
+    audit_log::record_view(&state, &staff, person, AuditPart::Summary, &client).await?;
     Ok(Json(ResidentRecord { resident, entries }))
 }
 
@@ -280,13 +292,16 @@ async fn home_records(
 }
 
 /// A file that came with a document (a PDF letter), for staff of the home where its
-/// person lives.
+/// person lives. Audited as a view of an attachment of that person's record.
 #[utoipa::path(
     get,
     path = "/api/v1/attachments/{id}",
     tag = "records",
     security(("bearer" = [])),
-    params(("id" = String, Path, description = "The attachment id from the document entry")),
+    params(
+        ("id" = String, Path, description = "The attachment id from the document entry"),
+        ("x-bedside-device" = Option<String>, Header, description = "The tablet's name for itself, kept in the audit"),
+    ),
     responses(
         (status = 200, description = "The file, with its own content type", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 401, description = "No valid session", body = ApiError),
@@ -296,6 +311,7 @@ async fn home_records(
 async fn get_attachment(
     State(state): State<AppState>,
     staff: CurrentStaff,
+    client: ClientInfo,
     Path(id): Path<String>,
 ) -> Result<axum::response::Response, AppError> {
     use axum::http::{HeaderValue, header};
@@ -310,6 +326,14 @@ async fn get_attachment(
         .attachment(staff.home.id, &id)
         .await?
         .ok_or_else(not_found)?;
+    audit_log::record_view(
+        &state,
+        &staff,
+        file.person_id,
+        AuditPart::Attachment,
+        &client,
+    )
+    .await?;
     let mut res = file.data.into_response();
     let content_type = HeaderValue::from_str(&file.content_type)
         .unwrap_or(HeaderValue::from_static("application/octet-stream"));

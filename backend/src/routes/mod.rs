@@ -3,4 +3,5 @@
 
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod sync;

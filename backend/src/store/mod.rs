@@ -8,6 +8,7 @@
 
 use async_trait::async_trait;
 use bedside_domain::api::{HomeInfo, Role};
+use bedside_domain::audit::{AuditEntry, AuditMode, AuditPart};
 use bedside_domain::record::{
     Entry, EntryBody, PersonName, Provenance, ResidencyStatus, Resident, Sex,
 };
@@ -349,6 +350,16 @@ pub trait Store: Send + Sync + 'static {
     /// Starts the transaction a tablet's push is applied in.
     async fn begin_sync(&self) -> StoreResult<Box<dyn SyncTx>>;
 
+    /// Whether the person lives, or has lived, in the home: an offline view uploaded
+    /// after the resident left is still the home's to record.
+    async fn has_lived_in(&self, home: HomeId, person: PersonId) -> StoreResult<bool>;
+    /// Appends audit events in one transaction. Returns, for each, whether it was new
+    /// (false: an event with its id was already held for its home). The audit log has no
+    /// update or delete: the database refuses both.
+    async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<Vec<bool>>;
+    /// The access log, newest view first, filtered and paged by `query`.
+    async fn audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>>;
+
     /// Starts the one transaction an ingest (or a review decision) runs in. Dropping it
     /// without [`IngestTx::commit`] changes nothing. Implementations serialise these
     /// transactions (SQLite: `BEGIN IMMEDIATE`; PostgreSQL will need a per-source lock):
@@ -392,9 +403,43 @@ pub struct SnapshotRead {
     pub next_after: Option<EntryId>,
 }
 
+/// An audit event to store.
+#[derive(Debug, Clone)]
+pub struct NewAuditEvent {
+    pub id: Uuid,
+    pub home: HomeId,
+    pub staff: StaffId,
+    pub staff_username: String,
+    pub role: Role,
+    pub person: PersonId,
+    pub part: AuditPart,
+    pub at: DateTime<Utc>,
+    pub device: Option<String>,
+    pub address: Option<String>,
+    pub mode: AuditMode,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Which audit events to read. `None` filters match everything; `before` is the
+/// position (`at`, id) of the last event of the previous page.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub home: Option<HomeId>,
+    pub person: Option<PersonId>,
+    pub staff: Option<StaffId>,
+    /// Views at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Views before this time.
+    pub to: Option<DateTime<Utc>>,
+    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: usize,
+}
+
 /// A document's file.
 #[derive(Debug, Clone)]
 pub struct StoredFile {
+    /// The person whose record it belongs to (for the audit of who opened it).
+    pub person_id: PersonId,
     pub content_type: String,
     pub title: Option<String>,
     pub data: Vec<u8>,

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bedside_domain::api::{HomeInfo, Role};
+use bedside_domain::audit::{AuditEntry, AuditMode, AuditPart};
 use bedside_domain::news2::Spo2Scale;
 use bedside_domain::record::{
     Entry, EntryBody, EntryStatus, PersonName, Provenance, ResidencyStatus, Resident, Sex,
@@ -22,9 +23,10 @@ use sqlx::{Row, SqlSafeStr};
 use uuid::Uuid;
 
 use super::{
-    ChangesRead, DatabaseStatus, EntryRow, IngestTx, NewEntry, NewPerson, NewResource, ReviewId,
-    ReviewItem, ReviewReason, SessionRecord, SnapshotRead, SourceId, SourceRecord, StaffRecord,
-    Store, StoreError, StoreResult, StoredFile, StoredResource, SyncHead, SyncTx,
+    AuditQuery, ChangesRead, DatabaseStatus, EntryRow, IngestTx, NewAuditEvent, NewEntry,
+    NewPerson, NewResource, ReviewId, ReviewItem, ReviewReason, SessionRecord, SnapshotRead,
+    SourceId, SourceRecord, StaffRecord, Store, StoreError, StoreResult, StoredFile,
+    StoredResource, SyncHead, SyncTx,
 };
 
 /// The schema, in order. Migrations are add-only: a released file never changes (sqlx
@@ -44,6 +46,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "sync",
         include_str!("../../migrations/sqlite/0003_sync.sql"),
+    ),
+    (
+        4,
+        "audit",
+        include_str!("../../migrations/sqlite/0004_audit.sql"),
     ),
 ];
 
@@ -640,7 +647,7 @@ impl Store for SqliteStore {
 
     async fn attachment(&self, home: HomeId, id: &str) -> StoreResult<Option<StoredFile>> {
         let row = sqlx::query(
-            "SELECT a.content_type, a.title, a.data FROM attachments a \
+            "SELECT a.person_id, a.content_type, a.title, a.data FROM attachments a \
              JOIN entries e ON e.id = a.entry_id AND e.person_id = a.person_id \
              JOIN residencies r ON r.person_id = a.person_id \
              WHERE a.id = $1 AND r.home_id = $2 AND r.ended_on IS NULL \
@@ -652,6 +659,7 @@ impl Store for SqliteStore {
         .await?;
         row.map(|r| {
             Ok(StoredFile {
+                person_id: PersonId(parse_uuid(r.try_get("person_id")?)?),
                 content_type: r.try_get("content_type")?,
                 title: r.try_get("title")?,
                 data: r.try_get("data")?,
@@ -945,6 +953,98 @@ impl Store for SqliteStore {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         Ok(Box::new(SqliteIngest { tx }))
     }
+
+    async fn has_lived_in(&self, home: HomeId, person: PersonId) -> StoreResult<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM residencies WHERE home_id = $1 AND person_id = $2 LIMIT 1",
+        )
+        .bind(home.to_string())
+        .bind(person.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.is_some())
+    }
+
+    async fn append_audit(&self, events: &[NewAuditEvent]) -> StoreResult<Vec<bool>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut new = Vec::with_capacity(events.len());
+        for e in events {
+            // DO NOTHING on a held id: the event is the tablet's to name, and the first
+            // copy stored is the record (the log is never rewritten).
+            let done = sqlx::query(
+                "INSERT INTO audit_events (home_id, id, staff_id, staff_username, role, \
+                 person_id, part, at, device, address, mode, received_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (home_id, id) DO NOTHING",
+            )
+            .bind(e.home.to_string())
+            .bind(e.id.hyphenated().to_string())
+            .bind(e.staff.to_string())
+            .bind(&e.staff_username)
+            .bind(e.role.as_str())
+            .bind(e.person.to_string())
+            .bind(e.part.as_str())
+            .bind(time_text(e.at))
+            .bind(e.device.as_deref())
+            .bind(e.address.as_deref())
+            .bind(e.mode.as_str())
+            .bind(time_text(e.received_at))
+            .execute(&mut *tx)
+            .await?;
+            new.push(done.rows_affected() == 1);
+        }
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    async fn audit_events(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
+        // One statement for every combination of filters: a NULL parameter matches all.
+        let (before_at, before_id) = match query.before {
+            Some((at, id)) => (Some(time_text(at)), Some(id.hyphenated().to_string())),
+            None => (None, None),
+        };
+        let rows = sqlx::query(
+            "SELECT home_id, id, staff_id, staff_username, role, person_id, part, at, device, \
+             address, mode, received_at FROM audit_events \
+             WHERE ($1 IS NULL OR home_id = $1) AND ($2 IS NULL OR person_id = $2) \
+             AND ($3 IS NULL OR staff_id = $3) AND ($4 IS NULL OR at >= $4) \
+             AND ($5 IS NULL OR at < $5) \
+             AND ($6 IS NULL OR at < $6 OR (at = $6 AND id < $7)) \
+             ORDER BY at DESC, id DESC LIMIT $8",
+        )
+        .bind(query.home.map(|h| h.to_string()))
+        .bind(query.person.map(|p| p.to_string()))
+        .bind(query.staff.map(|s| s.to_string()))
+        .bind(query.from.map(time_text))
+        .bind(query.to.map(time_text))
+        .bind(before_at)
+        .bind(before_id)
+        .bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+}
+
+fn audit_from_row(r: &SqliteRow) -> StoreResult<AuditEntry> {
+    let part: String = r.try_get("part")?;
+    let mode: String = r.try_get("mode")?;
+    Ok(AuditEntry {
+        id: parse_uuid(r.try_get("id")?)?,
+        home_id: HomeId(parse_uuid(r.try_get("home_id")?)?),
+        staff_id: StaffId(parse_uuid(r.try_get("staff_id")?)?),
+        staff_username: r.try_get("staff_username")?,
+        role: parse_role(r.try_get("role")?)?,
+        person_id: PersonId(parse_uuid(r.try_get("person_id")?)?),
+        part: AuditPart::parse(&part)
+            .ok_or_else(|| StoreError::Corrupt(format!("audit part {part:?}")))?,
+        at: parse_time(r.try_get("at")?)?,
+        device: r.try_get("device")?,
+        address: r.try_get("address")?,
+        mode: AuditMode::parse(&mode)
+            .ok_or_else(|| StoreError::Corrupt(format!("audit mode {mode:?}")))?,
+        received_at: parse_time(r.try_get("received_at")?)?,
+    })
 }
 
 fn source_from_row(row: &SqliteRow) -> StoreResult<SourceRecord> {

@@ -1,6 +1,7 @@
 //! FHIR R4 out: a record's entries as resources ([`entry_resources`]), a resident as a
 //! Patient ([`patient_resource`]), the International Patient Summary ([`ips_document`]),
-//! and the Bundles a source system would send ([`transaction_bundle`],
+//! the audit log as BALP `AuditEvent`s ([`audit_event`], [`audit_searchset`]), and the
+//! Bundles a source system would send ([`transaction_bundle`],
 //! [`document_bundle`]), which the demo data is loaded through.
 //!
 //! Everything written here reads back through [`crate::inbound`] as the same entry:
@@ -8,6 +9,7 @@
 //! Not exported: About Me sections and care notes (home-authored, they stay in the home's
 //! record) and files attached to documents (their bytes are not in the entry).
 
+mod audit;
 mod ips;
 mod resources;
 
@@ -16,6 +18,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub use audit::{
+    AuditServer, BALP_PATIENT_READ, ROLE_SYSTEM, STAFF_ID_SYSTEM, audit_event, audit_searchset,
+};
 pub use ips::ips_document;
 use resources::{Style, derived_id, instant};
 
