@@ -1,6 +1,8 @@
 //! The tablet's data layer, shared by the app (`bedside-frontend`) and its service worker
 //! (`bedside-sw`), so that both run exactly the same sync.
 //!
+//! - [`crypto`]: WebCrypto for the encrypted store: the device key, PIN-derived key
+//!   wrapping, the data key, and sealing and opening records (not wired into [`db`] yet).
 //! - [`db`]: the tablet's copy of the record in IndexedDB (residents, entries, the
 //!   outbox of mutations made on this tablet, and meta), with one read-write transaction
 //!   per page of changes, per snapshot page, per local write and per push answer.
@@ -17,6 +19,7 @@
 //! all reached through `globalThis`, which is a `Window` in the app and a
 //! `ServiceWorkerGlobalScope` in the worker.
 
+pub mod crypto;
 pub mod db;
 pub mod http;
 pub mod lock;
