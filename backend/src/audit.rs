@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use bedside_domain::api::Role;
+use bedside_domain::api::{Permission, Role};
 use bedside_domain::audit::{AuditEntry, AuditMode, AuditPart};
 use bedside_domain::{HomeId, PersonId, StaffId};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,7 +20,8 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::store::{AuditQuery, NewAuditEvent, StoreResult};
 
-/// The header a tablet names itself in (until devices are enrolled).
+/// The header a tablet names itself in: kept in the audit only when the session is not
+/// bound to an enrolled tablet.
 pub const DEVICE_HEADER: &str = "x-bedside-device";
 /// The longest device name kept.
 pub const MAX_DEVICE_LEN: usize = 128;
@@ -86,7 +87,7 @@ pub async fn record_view(
         person,
         part,
         at: now,
-        device: client.device.clone(),
+        device: audit_device(staff, client),
         address: client.address.clone(),
         mode: AuditMode::Online,
         received_at: now,
@@ -98,9 +99,18 @@ pub async fn record_view(
     Ok(())
 }
 
+/// The device an event names: the enrolled tablet the session is bound to (its id), or
+/// else the name the client gave for itself.
+pub fn audit_device(staff: &CurrentStaff, client: &ClientInfo) -> Option<String> {
+    staff
+        .device
+        .map(|d| d.to_string())
+        .or_else(|| client.device.clone())
+}
+
 /// Managers read their own home's log; administrators every home's. Others may not.
 pub fn may_read_log(staff: &CurrentStaff) -> bool {
-    matches!(staff.role, Role::Manager | Role::Admin)
+    staff.role.may(Permission::ReadAccessLog)
 }
 
 /// The access log's query string, shared by the JSON and CSV routes.

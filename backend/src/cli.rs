@@ -123,9 +123,15 @@ pub struct ServeArgs {
     /// The built app to serve (made by `cargo xtask dist`).
     #[arg(long, env = "BEDSIDE_ASSETS", default_value = "dist")]
     pub assets: PathBuf,
-    /// How long a sign-in lasts, in minutes.
-    #[arg(long, env = "BEDSIDE_TOKEN_TTL_MINUTES", default_value_t = 60)]
+    /// How long an access token lasts, in minutes (the tablet refreshes it).
+    #[arg(long, env = "BEDSIDE_TOKEN_TTL_MINUTES", default_value_t = 15)]
     pub token_ttl_minutes: u32,
+    /// A session not used for this many minutes ends.
+    #[arg(long, env = "BEDSIDE_IDLE_MINUTES", default_value_t = 30)]
+    pub idle_minutes: u32,
+    /// A session ends this many hours after sign-in, however much it is used.
+    #[arg(long, env = "BEDSIDE_SESSION_HOURS", default_value_t = 12)]
+    pub session_hours: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -377,6 +383,8 @@ async fn serve(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
     };
     let settings = Settings {
         token_ttl: chrono::Duration::minutes(i64::from(args.token_ttl_minutes)),
+        idle_timeout: chrono::Duration::minutes(i64::from(args.idle_minutes)),
+        session_max: chrono::Duration::hours(i64::from(args.session_hours)),
         ..Settings::default()
     };
     let state = AppState::new(Arc::new(store), settings);

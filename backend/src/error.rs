@@ -19,6 +19,16 @@ pub enum AppError {
     Unauthenticated,
     #[error("your role does not allow this")]
     Forbidden,
+    #[error("too many sign-in attempts: try again in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("this tablet is not enrolled for your home: ask your manager to enrol it")]
+    InvalidDevice,
+    #[error("this tablet has been revoked: its data is being removed")]
+    DeviceRevoked,
+    #[error("your session has ended: sign in again")]
+    SessionExpired,
+    #[error("your session was ended for safety: sign in again")]
+    SessionRevoked,
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -42,6 +52,11 @@ impl AppError {
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             Self::Unauthenticated => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated),
             Self::Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::InvalidDevice => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidDevice),
+            Self::DeviceRevoked => (StatusCode::FORBIDDEN, ErrorCode::DeviceRevoked),
+            Self::SessionExpired => (StatusCode::UNAUTHORIZED, ErrorCode::SessionExpired),
+            Self::SessionRevoked => (StatusCode::UNAUTHORIZED, ErrorCode::SessionRevoked),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             Self::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge),
@@ -83,10 +98,16 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let mut response = (status, Json(ApiError { code, message })).into_response();
-        if matches!(self, Self::Unauthenticated | Self::InvalidCredentials) {
+        if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,
                 axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        if let Self::RateLimited { retry_after_secs } = self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_secs),
             );
         }
         response

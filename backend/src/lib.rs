@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod fhir;
 pub mod ingest_cli;
+pub mod limits;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -19,9 +19,10 @@ use crate::routes;
 use crate::state::AppState;
 
 /// What the app may load, and from where. `wasm-unsafe-eval` lets the page compile its
-/// own WebAssembly; nothing inline, nothing from elsewhere.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; \
+/// own WebAssembly; nothing inline, nothing from elsewhere (not even `data:` images: the
+/// app draws its charts as inline SVG elements), no plugins, and no framing.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src 'self'; img-src 'self'; connect-src 'self'; worker-src 'self'; \
      manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
      frame-ancestors 'none'";
 
@@ -53,14 +54,31 @@ pub fn build_app(state: AppState, assets: &Path) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        // For browsers older than `frame-ancestors`.
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
+        ))
+        // No other site's window keeps a handle on the app's, and no other site may
+        // embed its responses.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        // The app uses none of these; a script that got in could not either.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(
+                "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+            ),
         ));
 
     api.merge(fhir)
         .merge(routes::assets::router(assets))
-        .layer(headers)
         // Quality 4: brotli's default (11) costs far too much CPU for large JSON
         // responses; the static files are precompressed at build time at the best level.
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
@@ -73,6 +91,8 @@ pub fn build_app(state: AppState, assets: &Path) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal(anyhow::anyhow!("a request handler panicked")).into_response()
         }))
+        // Outermost, so every answer has them: files, API, FHIR, errors, even a panic's.
+        .layer(headers)
 }
 
 async fn api_not_found() -> AppError {

@@ -3,7 +3,7 @@
 //! is answered `rejected` with a reason staff can read, and uses up its sequence number:
 //! it never blocks the ones after it.
 
-use bedside_domain::api::Role;
+use bedside_domain::api::{Permission, Role};
 use bedside_domain::news2::{self, Observations};
 use bedside_domain::record::{
     CorrectionAction, Entry, EntryBody, EntryKind, EntryStatus, Provenance, Resident, Resolution,
@@ -145,7 +145,7 @@ fn rejected(reason: impl Into<String>) -> Outcome {
 }
 
 fn is_senior(role: Role) -> bool {
-    matches!(role, Role::Senior | Role::Manager | Role::Admin)
+    role.may(Permission::EditSections)
 }
 
 /// Home-authored kinds: the only ones staff may correct.

@@ -65,3 +65,7 @@ id_type!(
     /// One entry of a person's record (stable across its versions).
     EntryId
 );
+id_type!(
+    /// A tablet enrolled by a home's manager (its identity for sign-in and the audit).
+    DeviceId
+);

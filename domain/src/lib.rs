@@ -15,5 +15,5 @@ pub mod record;
 pub mod summary;
 pub mod sync;
 
-pub use ids::{EntryId, HomeId, PersonId, ResidencyId, StaffId};
+pub use ids::{DeviceId, EntryId, HomeId, PersonId, ResidencyId, StaffId};
 pub use nhs_number::{NhsNumber, NhsNumberError};

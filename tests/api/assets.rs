@@ -183,17 +183,53 @@ async fn precompressed_files_are_served_when_present() {
 #[tokio::test]
 async fn security_headers_are_set() {
     let (app, _dist) = app_with_dist().await;
-    for path in ["/", "/healthz", "/api/v1/residents"] {
+    // An HTML page, an app route, an API answer, API errors (401, 404), a FHIR answer
+    // and a FHIR error.
+    for path in [
+        "/",
+        "/residents/x",
+        "/healthz",
+        "/api/v1/residents",
+        "/api/v1/no-such-route",
+        "/fhir/metadata",
+        "/fhir/Patient/not-an-id",
+    ] {
         let res = get(&app, path).await;
         let csp = header(&res, "content-security-policy");
+        assert_eq!(
+            csp,
+            bedside_backend::startup::CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
         assert!(
-            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            csp.contains("script-src 'self' 'wasm-unsafe-eval';"),
             "{path}: {csp}"
         );
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
-        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert!(csp.contains("object-src 'none'"), "{path}");
+        // Nothing the app does not need: no inline code, no eval beyond compiling
+        // WebAssembly, no other origins.
+        let loose = [
+            "'unsafe-inline'",
+            "'unsafe-eval'",
+            "'unsafe-hashes'",
+            "data:",
+            "blob:",
+            "*",
+            "http:",
+            "https:",
+        ];
+        for token in csp.split(';').flat_map(str::split_whitespace) {
+            assert!(!loose.contains(&token), "{path}: {token} in {csp}");
+        }
         assert_eq!(header(&res, "x-content-type-options"), "nosniff", "{path}");
         assert_eq!(header(&res, "referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(header(&res, "x-frame-options"), "DENY", "{path}");
+        assert_eq!(
+            header(&res, "cross-origin-opener-policy"),
+            "same-origin",
+            "{path}"
+        );
     }
 }
 

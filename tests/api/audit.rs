@@ -56,7 +56,7 @@ async fn world() -> World {
 }
 
 /// A PDF letter in `person`'s record; returns the attachment id.
-async fn attachment(app: &TestApp, person: PersonId) -> String {
+pub(crate) async fn attachment(app: &TestApp, person: PersonId) -> String {
     let mut tx = app.store.begin_ingest().await.expect("begin");
     let id = tx
         .put_attachment(

@@ -18,7 +18,7 @@ async fn sign_in_answers_a_token_for_the_staff_members_home() {
     assert_eq!(body.staff.home.name, "Oak Lodge");
     assert!(body.token.len() >= 40);
     let ttl = body.expires_at - Utc::now();
-    assert!(ttl > chrono::Duration::minutes(55) && ttl <= chrono::Duration::minutes(60));
+    assert!(ttl > chrono::Duration::minutes(14) && ttl <= chrono::Duration::minutes(15));
 
     let res = app.get("/api/v1/residents", &body.token).await;
     assert_eq!(res.status(), 200);

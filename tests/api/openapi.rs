@@ -66,6 +66,21 @@ async fn every_documented_operation_answers_as_documented() {
         tx.commit().await.expect("commit");
         id
     };
+    // A tablet to revoke.
+    let device: Value = app
+        .post_json(
+            "/api/v1/devices",
+            &manager,
+            &serde_json::json!({ "name": "Trolley 1" }),
+        )
+        .await
+        .json()
+        .await
+        .expect("enrolled");
+    let device_id = device["device"]["id"]
+        .as_str()
+        .expect("device id")
+        .to_owned();
     let res = app
         .client
         .get(app.url("/api/v1/openapi.json"))
@@ -93,6 +108,8 @@ async fn every_documented_operation_answers_as_documented() {
     for (path, method, op) in operations {
         let id = if path.starts_with("/api/v1/attachments/") {
             attachment.clone()
+        } else if path.starts_with("/api/v1/devices/") {
+            device_id.clone()
         } else {
             person.to_string()
         };
@@ -115,7 +132,7 @@ async fn every_documented_operation_answers_as_documented() {
             other => panic!("undocumented method kind {other} on {path}"),
         };
         if op.get("security").is_some() {
-            if path.starts_with("/api/v1/audit") {
+            if path.starts_with("/api/v1/audit") || path.starts_with("/api/v1/devices") {
                 req = req.bearer_auth(&manager);
             } else {
                 req = req.bearer_auth(&token);
@@ -142,6 +159,13 @@ async fn every_documented_operation_answers_as_documented() {
                     "op": { "type": "add_note", "person_id": person, "category": "social", "text": "Enjoyed the music." }
                 }]
             }));
+        }
+        if path == "/api/v1/devices" && method == "post" {
+            req = req.json(&serde_json::json!({ "name": "Trolley 2" }));
+        }
+        if path == "/api/v1/auth/refresh" {
+            let fresh = app.sign_in("oak.carer", None).await;
+            req = req.json(&serde_json::json!({ "refresh_token": fresh.refresh_token }));
         }
         if path == "/api/v1/auth/login" {
             req = req.json(&serde_json::json!({
@@ -172,6 +196,10 @@ async fn every_documented_operation_answers_as_documented() {
         "GET /healthz",
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/logout",
+        "POST /api/v1/auth/refresh",
+        "GET /api/v1/devices",
+        "POST /api/v1/devices",
+        "POST /api/v1/devices/{id}/revoke",
         "GET /api/v1/residents",
         "GET /api/v1/residents/{id}",
         "GET /api/v1/records",

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use bedside_backend::state::{AppState, Settings};
 use bedside_backend::store::sqlite::SqliteStore;
 use bedside_backend::{admin, startup};
-use bedside_domain::api::{LoginRequest, LoginResponse, Role};
+use bedside_domain::api::{
+    DeviceCredential, LoginRequest, LoginResponse, Role, SignInRequest, SignInResponse,
+};
 use bedside_domain::{HomeId, StaffId};
 use tokio::sync::oneshot;
 
@@ -166,6 +168,54 @@ impl TestApp {
                 username: username.into(),
                 password: password.into(),
             })
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in, on an enrolled tablet when `device` is given.
+    pub async fn sign_in_raw(
+        &self,
+        username: &str,
+        password: &str,
+        device: Option<DeviceCredential>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&SignInRequest {
+                login: LoginRequest {
+                    username: username.into(),
+                    password: password.into(),
+                },
+                device,
+            })
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in (with the test password) and returns the whole answer.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        device: Option<DeviceCredential>,
+    ) -> SignInResponse {
+        let res = self.sign_in_raw(username, PASSWORD, device).await;
+        assert_eq!(res.status(), 200, "sign-in as {username}");
+        res.json::<SignInResponse>().await.expect("sign-in body")
+    }
+
+    /// POSTs JSON with a bearer token.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        token: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
             .send()
             .await
             .expect("request")

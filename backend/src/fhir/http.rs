@@ -3,7 +3,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Path, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use axum::http::header::{CONTENT_TYPE, LOCATION};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -105,17 +105,7 @@ impl FromRequestParts<AppState> for Caller {
                 "send a bearer credential: a sending system's, or a signed-in member of staff's",
             )
         };
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 512)
-            .ok_or_else(unauthenticated)?;
+        let token = auth::bearer(parts).ok_or_else(unauthenticated)?;
         if token.starts_with(SOURCE_CREDENTIAL_PREFIX) {
             let source = state
                 .store
@@ -126,6 +116,11 @@ impl FromRequestParts<AppState> for Caller {
         }
         match CurrentStaff::from_request_parts(parts, state).await {
             Ok(staff) => Ok(Self::Staff(staff)),
+            Err(crate::error::AppError::DeviceRevoked) => Err(FhirError::new(
+                StatusCode::FORBIDDEN,
+                IssueType::Forbidden,
+                "this tablet has been revoked",
+            )),
             Err(_) => Err(unauthenticated()),
         }
     }

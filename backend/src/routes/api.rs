@@ -6,10 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use bedside_domain::PersonId;
-use bedside_domain::api::{
-    ApiError, DatabaseHealth, Health, HomeRecords, LoginRequest, LoginResponse, ResidentRecord,
-    StaffInfo,
-};
+use bedside_domain::api::{ApiError, DatabaseHealth, Health, HomeRecords, ResidentRecord};
 use bedside_domain::audit::AuditPart;
 use bedside_domain::record::Resident;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -18,9 +15,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::audit::{self as audit_log, ClientInfo};
-use crate::auth::{self, CurrentStaff};
+use crate::auth::{Authorized, need};
 use crate::error::AppError;
-use crate::extract::ApiJson;
 use crate::state::AppState;
 
 #[derive(OpenApi)]
@@ -34,7 +30,8 @@ use crate::state::AppState;
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness and database status"),
-        (name = "auth", description = "Staff sign-in"),
+        (name = "auth", description = "Staff sign-in: short-lived access tokens, rotating refresh tokens"),
+        (name = "devices", description = "The home's enrolled tablets (managers)"),
         (name = "records", description = "Residents and their records, scoped to the caller's home"),
         (name = "sync", description = "Offline-first sync: a home's change log and tablets' pushes"),
         (name = "audit", description = "Who viewed which resident's record: tablets' uploads and the access log"),
@@ -63,8 +60,11 @@ impl Modify for BearerAuth {
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
-        .routes(routes!(login))
-        .routes(routes!(logout))
+        .routes(routes!(super::auth::login))
+        .routes(routes!(super::auth::refresh))
+        .routes(routes!(super::auth::logout))
+        .routes(routes!(super::devices::enrol, super::devices::list))
+        .routes(routes!(super::devices::revoke))
         .routes(routes!(list_residents))
         .routes(routes!(get_resident))
         .routes(routes!(home_records))
@@ -121,94 +121,6 @@ async fn health(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     }
 }
 
-const MAX_USERNAME: usize = 64;
-const MAX_PASSWORD: usize = 1024;
-
-/// Sign in with a username and password; answers a short-lived bearer token.
-#[utoipa::path(
-    post,
-    path = "/api/v1/auth/login",
-    tag = "auth",
-    request_body = LoginRequest,
-    responses(
-        (status = 200, description = "Signed in", body = LoginResponse),
-        (status = 400, description = "Malformed body", body = ApiError),
-        (status = 401, description = "Wrong username or password", body = ApiError),
-    )
-)]
-async fn login(
-    State(state): State<AppState>,
-    ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, AppError> {
-    let username = req.username.trim().to_owned();
-    if username.is_empty() || req.password.is_empty() {
-        return Err(AppError::BadRequest(
-            "Enter your username and password.".into(),
-        ));
-    }
-    if username.len() > MAX_USERNAME || req.password.len() > MAX_PASSWORD {
-        return Err(AppError::InvalidCredentials);
-    }
-    let staff = state
-        .store
-        .staff_by_username(&username)
-        .await?
-        .filter(|s| s.active);
-    let stored = staff
-        .as_ref()
-        .map(|s| s.password_hash.clone())
-        .unwrap_or_else(|| auth::decoy_hash().to_owned());
-    let password = req.password;
-    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
-    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&password, &stored))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let staff = match (matches, staff) {
-        (true, Some(staff)) => staff,
-        _ => {
-            tracing::info!(username = ?username, "sign-in refused");
-            return Err(AppError::InvalidCredentials);
-        }
-    };
-    let token = auth::new_token().map_err(AppError::Internal)?;
-    let now = state.now();
-    let expires_at = now + state.settings.token_ttl;
-    state
-        .store
-        .create_session(&auth::token_hash(&token), staff.id, now, expires_at)
-        .await?;
-    tracing::info!(staff = %staff.id, "signed in");
-    Ok(Json(LoginResponse {
-        token,
-        expires_at,
-        staff: StaffInfo {
-            id: staff.id,
-            username: staff.username,
-            role: staff.role,
-            home: staff.home,
-        },
-    }))
-}
-
-/// End this session: the token stops working at once.
-#[utoipa::path(
-    post,
-    path = "/api/v1/auth/logout",
-    tag = "auth",
-    security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Signed out"),
-        (status = 401, description = "No valid session", body = ApiError),
-    )
-)]
-async fn logout(
-    State(state): State<AppState>,
-    staff: CurrentStaff,
-) -> Result<StatusCode, AppError> {
-    state.store.delete_session(&staff.token_hash).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
 /// The current residents of the caller's home, by room.
 #[utoipa::path(
     get,
@@ -218,11 +130,12 @@ async fn logout(
     responses(
         (status = 200, description = "The home's residents", body = Vec<Resident>),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "The role may not, or the tablet is revoked (`device_revoked`)", body = ApiError),
     )
 )]
 async fn list_residents(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadRecords>,
 ) -> Result<Json<Vec<Resident>>, AppError> {
     Ok(Json(state.store.residents(staff.home.id).await?))
 }
@@ -246,12 +159,13 @@ fn parse_person_id(id: &str) -> Result<PersonId, AppError> {
         (status = 200, description = "The resident's record", body = ResidentRecord),
         (status = 400, description = "Not an id", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "The role may not, or the tablet is revoked (`device_revoked`)", body = ApiError),
         (status = 404, description = "Not a resident of the caller's home", body = ApiError),
     )
 )]
 async fn get_resident(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadRecords>,
     client: ClientInfo,
     Path(id): Path<String>,
 ) -> Result<Json<ResidentRecord>, AppError> {
@@ -275,16 +189,17 @@ async fn get_resident(
     responses(
         (status = 200, description = "The home's residents and their current entries", body = HomeRecords),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "The role may not, or the tablet is revoked (`device_revoked`)", body = ApiError),
     )
 )]
 async fn home_records(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadRecords>,
 ) -> Result<Json<HomeRecords>, AppError> {
     let as_of = state.now();
     let (residents, entries) = state.store.home_records(staff.home.id).await?;
     Ok(Json(HomeRecords {
-        home: staff.home,
+        home: staff.home.clone(),
         as_of,
         residents,
         entries,
@@ -305,12 +220,13 @@ async fn home_records(
     responses(
         (status = 200, description = "The file, with its own content type", content_type = "application/octet-stream", body = Vec<u8>),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "The role may not, or the tablet is revoked (`device_revoked`)", body = ApiError),
         (status = 404, description = "No such file for a resident of the caller's home", body = ApiError),
     )
 )]
 async fn get_attachment(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadRecords>,
     client: ClientInfo,
     Path(id): Path<String>,
 ) -> Result<axum::response::Response, AppError> {

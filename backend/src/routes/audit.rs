@@ -15,7 +15,7 @@ use bedside_domain::audit::{
 };
 
 use crate::audit::{self, ClientInfo, LogFilters};
-use crate::auth::CurrentStaff;
+use crate::auth::{Authorized, need};
 use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -44,12 +44,13 @@ const CSV_MAX_LIMIT: usize = 50_000;
         (status = 200, description = "What was stored, already held, or refused", body = AuditUploadResult),
         (status = 400, description = "Malformed body, or a bad device name", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "The tablet is revoked (`device_revoked`)", body = ApiError),
         (status = 413, description = "More than 500 events, or too large a body", body = ApiError),
     )
 )]
 pub async fn upload(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadRecords>,
     client: ClientInfo,
     ApiJson(upload): ApiJson<AuditUpload>,
 ) -> Result<Json<AuditUploadResult>, AppError> {
@@ -59,14 +60,23 @@ pub async fn upload(
             AuditUpload::MAX_EVENTS
         )));
     }
-    let device = match upload.device.as_deref() {
+    let named = match upload.device.as_deref() {
         Some(raw) => Some(audit::device_name(raw).ok_or_else(|| {
             AppError::BadRequest(
                 "device must be 1 to 128 letters, digits, spaces or -_.: characters".into(),
             )
         })?),
-        None => client.device,
+        None => client.device.clone(),
     };
+    // A session bound to an enrolled tablet is audited as that tablet, whatever name the
+    // body or header gives.
+    let device = audit::audit_device(
+        &staff,
+        &ClientInfo {
+            device: named,
+            ..client.clone()
+        },
+    );
     let now = state.now();
     let mut refused = Vec::new();
     let mut events = Vec::with_capacity(upload.events.len());
@@ -139,14 +149,6 @@ fn filters(q: Result<Query<LogFilters>, QueryRejection>) -> Result<LogFilters, A
         .map_err(|e| AppError::BadRequest(e.body_text()))
 }
 
-fn must_read_log(staff: &CurrentStaff) -> Result<(), AppError> {
-    if audit::may_read_log(staff) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// The access log: who viewed which resident's record, when, how and from where, newest
 /// first. Managers see their own home's; administrators every home's (or one, with
 /// `home`).
@@ -165,10 +167,9 @@ fn must_read_log(staff: &CurrentStaff) -> Result<(), AppError> {
 )]
 pub async fn log(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadAccessLog>,
     q: Result<Query<LogFilters>, QueryRejection>,
 ) -> Result<Json<AuditPage>, AppError> {
-    must_read_log(&staff)?;
     let filters = filters(q)?;
     let mut query = filters
         .to_query(&state, &staff, JSON_DEFAULT_LIMIT, JSON_MAX_LIMIT)
@@ -206,10 +207,9 @@ pub async fn log(
 )]
 pub async fn log_csv(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadAccessLog>,
     q: Result<Query<LogFilters>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    must_read_log(&staff)?;
     let filters = filters(q)?;
     let mut query = filters
         .to_query(&state, &staff, CSV_MAX_LIMIT, CSV_MAX_LIMIT)

@@ -4,4 +4,6 @@
 pub mod api;
 pub mod assets;
 pub mod audit;
+pub mod auth;
+pub mod devices;
 pub mod sync;

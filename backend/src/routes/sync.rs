@@ -16,7 +16,7 @@ use bedside_domain::sync::wire::{
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::auth::CurrentStaff;
+use crate::auth::{Authorized, need};
 use crate::error::AppError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -41,11 +41,12 @@ fn limit(requested: Option<usize>) -> usize {
     responses(
         (status = 200, description = "The head of the home's log", body = SyncStatus),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "The tablet is revoked (`device_revoked`)", body = ApiError),
     )
 )]
 pub async fn status(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadRecords>,
 ) -> Result<Json<SyncStatus>, AppError> {
     let head = state.store.sync_head(staff.home.id).await?;
     Ok(Json(SyncStatus {
@@ -91,12 +92,13 @@ fn parse_page_token(token: &str) -> Option<(String, u64, EntryId)> {
         (status = 200, description = "A page of the home's records", body = SnapshotPage),
         (status = 400, description = "Not a page token", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "The tablet is revoked (`device_revoked`)", body = ApiError),
         (status = 410, description = "The log started again since the first page: start the snapshot again", body = ApiError),
     )
 )]
 pub async fn snapshot(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadRecords>,
     Query(q): Query<SnapshotQuery>,
 ) -> Result<Json<SnapshotPage>, AppError> {
     let (pinned, after) = match q.page.as_deref() {
@@ -148,12 +150,13 @@ pub struct ChangesQuery {
         (status = 200, description = "A page of changes", body = ChangesPage),
         (status = 400, description = "Not a cursor", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "The tablet is revoked (`device_revoked`)", body = ApiError),
         (status = 410, description = "The cursor is from another epoch or behind the log's floor: take a snapshot", body = ApiError),
     )
 )]
 pub async fn changes(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::ReadRecords>,
     Query(q): Query<ChangesQuery>,
 ) -> Result<Json<ChangesPage>, AppError> {
     let since: Cursor = q
@@ -193,13 +196,13 @@ pub async fn changes(
         (status = 200, description = "Each mutation's outcome (retries get the stored outcome)", body = PushResponse),
         (status = 400, description = "Malformed body, or too many mutations", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
-        (status = 403, description = "The tablet belongs to another home", body = ApiError),
+        (status = 403, description = "The tablet belongs to another home, the role may not, or the tablet is revoked (`device_revoked`)", body = ApiError),
         (status = 409, description = "The device sequence has a gap: renumber from `expected`", body = SequenceGap),
     )
 )]
 pub async fn push(
     State(state): State<AppState>,
-    staff: CurrentStaff,
+    staff: Authorized<need::RecordCare>,
     ApiJson(request): ApiJson<PushRequest>,
 ) -> Result<Response, AppError> {
     match sync::push(&*state.store, &staff, request, state.now()).await {

@@ -7,12 +7,12 @@
 //! reader's home and returns nothing for people who are not residents of it.
 
 use async_trait::async_trait;
-use bedside_domain::api::{HomeInfo, Role};
+use bedside_domain::api::{Device, HomeInfo, Role};
 use bedside_domain::audit::{AuditEntry, AuditMode, AuditPart};
 use bedside_domain::record::{
     Entry, EntryBody, PersonName, Provenance, ResidencyStatus, Resident, Sex,
 };
-use bedside_domain::{EntryId, HomeId, NhsNumber, PersonId, ResidencyId, StaffId};
+use bedside_domain::{DeviceId, EntryId, HomeId, NhsNumber, PersonId, ResidencyId, StaffId};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -76,14 +76,108 @@ pub struct StaffRecord {
     pub active: bool,
 }
 
-/// The staff member a bearer token belongs to, while it is valid.
+/// The two kinds of session token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Sent as `Authorization: Bearer` on every request; lives minutes.
+    Access,
+    /// Traded once for a new pair at `/api/v1/auth/refresh`.
+    Refresh,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+        }
+    }
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// Its member of staff signed out.
+    Logout,
+    /// A refresh token was used a second time: the session is presumed stolen.
+    Reuse,
+    /// It was idle too long, or reached its absolute end.
+    Expired,
+}
+
+impl SessionEnd {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Reuse => "reuse",
+            Self::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "logout" => Self::Logout,
+            "reuse" => Self::Reuse,
+            "expired" => Self::Expired,
+            _ => return None,
+        })
+    }
+}
+
+/// A token to store: the SHA-256 of what the client holds.
 #[derive(Debug, Clone)]
-pub struct SessionRecord {
+pub struct NewToken {
+    pub hash: String,
+    pub kind: TokenKind,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A session to start, with its first access and refresh tokens.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: Uuid,
+    pub staff: StaffId,
+    pub device: Option<DeviceId>,
+    pub now: DateTime<Utc>,
+    /// The absolute end.
+    pub expires_at: DateTime<Utc>,
+    pub tokens: [NewToken; 2],
+}
+
+/// A token as found, with everything needed to decide whether it is good.
+#[derive(Debug, Clone)]
+pub struct TokenSession {
+    pub kind: TokenKind,
+    pub token_expires_at: DateTime<Utc>,
+    /// When a refresh token was traded for a new pair.
+    pub replaced_at: Option<DateTime<Utc>>,
+    pub session_id: Uuid,
+    pub last_seen_at: DateTime<Utc>,
+    pub session_expires_at: DateTime<Utc>,
+    pub ended: Option<SessionEnd>,
     pub staff_id: StaffId,
     pub username: String,
     pub role: Role,
+    pub staff_active: bool,
     pub home: HomeInfo,
-    pub expires_at: DateTime<Utc>,
+    /// The tablet the session is bound to.
+    pub device: Option<DeviceState>,
+}
+
+/// A bound tablet's state, as a request needs it.
+#[derive(Debug, Clone)]
+pub struct DeviceState {
+    pub id: DeviceId,
+    pub last_contact: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An enrolled tablet with its home and secret hash.
+#[derive(Debug, Clone)]
+pub struct DeviceRow {
+    pub home: HomeId,
+    pub secret_hash: String,
+    pub device: Device,
 }
 
 /// A person as received from a source (or the demo generator).
@@ -235,21 +329,51 @@ pub trait Store: Send + Sync + 'static {
     ) -> StoreResult<StaffId>;
     async fn staff_by_username(&self, username: &str) -> StoreResult<Option<StaffRecord>>;
 
-    async fn create_session(
+    /// Starts a session with its first access and refresh tokens. Sessions that ended
+    /// long ago are swept at the same time, so the tables stay small without a job.
+    async fn create_session(&self, new: &NewSession) -> StoreResult<()>;
+    /// The token with this hash, its session, staff member and device, whatever their
+    /// state: the caller decides what an expired, ended or revoked one means.
+    async fn token_session(&self, token_hash: &str) -> StoreResult<Option<TokenSession>>;
+    /// Notes that the session was used at `now` (callers do this at most once a minute).
+    async fn touch_session(&self, session: Uuid, now: DateTime<Utc>) -> StoreResult<()>;
+    /// Trades a refresh token for a new pair, in one transaction. `false` (and nothing
+    /// written) when the old token was already traded: the caller treats that as reuse.
+    async fn rotate_refresh(
         &self,
-        token_hash: &str,
-        staff: StaffId,
+        old_hash: &str,
+        session: Uuid,
         now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
+        tokens: &[NewToken; 2],
+    ) -> StoreResult<bool>;
+    /// Ends a session (if it has not ended already): none of its tokens works after this.
+    async fn end_session(
+        &self,
+        session: Uuid,
+        why: SessionEnd,
+        now: DateTime<Utc>,
     ) -> StoreResult<()>;
-    /// The session for a token hash, if it exists, has not expired at `now` and its staff
-    /// member is still active.
-    async fn session(
+
+    /// Enrols a tablet for a home; `secret_hash` is the SHA-256 of its secret.
+    async fn enrol_device(
         &self,
-        token_hash: &str,
+        home: HomeId,
+        name: &str,
+        secret_hash: &str,
+        by: StaffId,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<SessionRecord>>;
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+    ) -> StoreResult<Device>;
+    /// One home's tablets, or every home's (`None`), in order of enrolment.
+    async fn devices(&self, home: Option<HomeId>) -> StoreResult<Vec<Device>>;
+    async fn device(&self, id: DeviceId) -> StoreResult<Option<DeviceRow>>;
+    /// Revokes a tablet (keeping the first revocation's time); `None` when there is none.
+    async fn revoke_device(
+        &self,
+        id: DeviceId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DeviceRow>>;
+    /// Notes that the tablet reached the server at `now` (at most once a minute).
+    async fn touch_device(&self, id: DeviceId, now: DateTime<Utc>) -> StoreResult<()>;
 
     /// Adds the person, or updates their demographics when the NHS number is known.
     async fn upsert_person(&self, person: &NewPerson, now: DateTime<Utc>) -> StoreResult<PersonId>;

@@ -6,13 +6,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use bedside_domain::api::{HomeInfo, Role};
+use bedside_domain::api::{Device, HomeInfo, Role};
 use bedside_domain::audit::{AuditEntry, AuditMode, AuditPart};
 use bedside_domain::news2::Spo2Scale;
 use bedside_domain::record::{
     Entry, EntryBody, EntryStatus, PersonName, Provenance, ResidencyStatus, Resident, Sex,
 };
-use bedside_domain::{EntryId, HomeId, NhsNumber, PersonId, ResidencyId, StaffId};
+use bedside_domain::{DeviceId, EntryId, HomeId, NhsNumber, PersonId, ResidencyId, StaffId};
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
@@ -23,10 +23,10 @@ use sqlx::{Row, SqlSafeStr};
 use uuid::Uuid;
 
 use super::{
-    AuditQuery, ChangesRead, DatabaseStatus, EntryRow, IngestTx, NewAuditEvent, NewEntry,
-    NewPerson, NewResource, ReviewId, ReviewItem, ReviewReason, SessionRecord, SnapshotRead,
-    SourceId, SourceRecord, StaffRecord, Store, StoreError, StoreResult, StoredFile,
-    StoredResource, SyncHead, SyncTx,
+    AuditQuery, ChangesRead, DatabaseStatus, DeviceRow, DeviceState, EntryRow, IngestTx,
+    NewAuditEvent, NewEntry, NewPerson, NewResource, NewSession, NewToken, ReviewId, ReviewItem,
+    ReviewReason, SessionEnd, SnapshotRead, SourceId, SourceRecord, StaffRecord, Store, StoreError,
+    StoreResult, StoredFile, StoredResource, SyncHead, SyncTx, TokenKind, TokenSession,
 };
 
 /// The schema, in order. Migrations are add-only: a released file never changes (sqlx
@@ -51,6 +51,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "audit",
         include_str!("../../migrations/sqlite/0004_audit.sql"),
+    ),
+    (
+        5,
+        "devices and sessions",
+        include_str!("../../migrations/sqlite/0005_devices_sessions.sql"),
     ),
 ];
 
@@ -364,69 +369,239 @@ impl Store for SqliteStore {
         .transpose()
     }
 
-    async fn create_session(
-        &self,
-        token_hash: &str,
-        staff: StaffId,
-        now: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    async fn create_session(&self, new: &NewSession) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
-        // Expired sessions are swept as new ones are made, so the table stays small
-        // without a background job.
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(time_text(now))
+        // Sessions that reached their absolute end a day ago are swept as new ones are
+        // made (a day: reuse of their refresh tokens is still recognised meanwhile).
+        let horizon = time_text(new.now - chrono::Duration::days(1));
+        sqlx::query(
+            "DELETE FROM session_tokens WHERE session_id IN \
+             (SELECT id FROM auth_sessions WHERE expires_at <= $1)",
+        )
+        .bind(&horizon)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM auth_sessions WHERE expires_at <= $1")
+            .bind(&horizon)
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, staff_id, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO auth_sessions (id, staff_id, device_id, created_at, last_seen_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $4, $5)",
         )
-        .bind(token_hash)
-        .bind(staff.to_string())
-        .bind(time_text(now))
-        .bind(time_text(expires_at))
+        .bind(new.id.to_string())
+        .bind(new.staff.to_string())
+        .bind(new.device.map(|d| d.to_string()))
+        .bind(time_text(new.now))
+        .bind(time_text(new.expires_at))
         .execute(&mut *tx)
         .await?;
+        for token in &new.tokens {
+            insert_token(&mut tx, new.id, new.now, token).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
 
-    async fn session(
-        &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<SessionRecord>> {
+    async fn token_session(&self, token_hash: &str) -> StoreResult<Option<TokenSession>> {
         let row = sqlx::query(
-            "SELECT s.id, s.username, s.role, h.id AS home_id, h.name AS home_name, \
-             x.expires_at FROM sessions x JOIN staff s ON s.id = x.staff_id \
-             JOIN homes h ON h.id = s.home_id \
-             WHERE x.token_hash = $1 AND x.expires_at > $2 AND s.active = 1",
+            "SELECT t.kind, t.expires_at AS token_expires_at, t.replaced_at, \
+             x.id AS session_id, x.last_seen_at, x.expires_at AS session_expires_at, \
+             x.ended_reason, s.id AS staff_id, s.username, s.role, s.active, \
+             h.id AS home_id, h.name AS home_name, \
+             d.id AS device_id, d.last_contact, d.revoked_at \
+             FROM session_tokens t JOIN auth_sessions x ON x.id = t.session_id \
+             JOIN staff s ON s.id = x.staff_id JOIN homes h ON h.id = s.home_id \
+             LEFT JOIN enrolled_devices d ON d.id = x.device_id \
+             WHERE t.token_hash = $1",
         )
         .bind(token_hash)
-        .bind(time_text(now))
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(SessionRecord {
-                staff_id: StaffId(parse_uuid(r.try_get("id")?)?),
-                username: r.try_get("username")?,
-                role: parse_role(r.try_get("role")?)?,
-                home: HomeInfo {
-                    id: HomeId(parse_uuid(r.try_get("home_id")?)?),
-                    name: r.try_get("home_name")?,
-                },
-                expires_at: parse_time(r.try_get("expires_at")?)?,
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let kind = match r.try_get::<&str, _>("kind")? {
+            "access" => TokenKind::Access,
+            "refresh" => TokenKind::Refresh,
+            other => return Err(StoreError::Corrupt(format!("token kind {other:?}"))),
+        };
+        let ended = r
+            .try_get::<Option<&str>, _>("ended_reason")?
+            .map(|e| {
+                SessionEnd::parse(e)
+                    .ok_or_else(|| StoreError::Corrupt(format!("session end {e:?}")))
             })
-        })
-        .transpose()
+            .transpose()?;
+        let device = r
+            .try_get::<Option<&str>, _>("device_id")?
+            .map(|id| {
+                Ok::<_, StoreError>(DeviceState {
+                    id: DeviceId(parse_uuid(id)?),
+                    last_contact: opt_time(r.try_get("last_contact")?)?,
+                    revoked_at: opt_time(r.try_get("revoked_at")?)?,
+                })
+            })
+            .transpose()?;
+        let active: i64 = r.try_get("active")?;
+        Ok(Some(TokenSession {
+            kind,
+            token_expires_at: parse_time(r.try_get("token_expires_at")?)?,
+            replaced_at: opt_time(r.try_get("replaced_at")?)?,
+            session_id: parse_uuid(r.try_get("session_id")?)?,
+            last_seen_at: parse_time(r.try_get("last_seen_at")?)?,
+            session_expires_at: parse_time(r.try_get("session_expires_at")?)?,
+            ended,
+            staff_id: StaffId(parse_uuid(r.try_get("staff_id")?)?),
+            username: r.try_get("username")?,
+            role: parse_role(r.try_get("role")?)?,
+            staff_active: active != 0,
+            home: HomeInfo {
+                id: HomeId(parse_uuid(r.try_get("home_id")?)?),
+                name: r.try_get("home_name")?,
+            },
+            device,
+        }))
     }
 
-    async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.pool)
-            .await?;
+    async fn touch_session(&self, session: Uuid, now: DateTime<Utc>) -> StoreResult<()> {
+        // Never moves backwards when two requests race.
+        sqlx::query(
+            "UPDATE auth_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2",
+        )
+        .bind(session.to_string())
+        .bind(time_text(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        session: Uuid,
+        now: DateTime<Utc>,
+        tokens: &[NewToken; 2],
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Only one of two racing refreshes with the same token can mark it traded.
+        let traded = sqlx::query(
+            "UPDATE session_tokens SET replaced_at = $2 \
+             WHERE token_hash = $1 AND kind = 'refresh' AND replaced_at IS NULL",
+        )
+        .bind(old_hash)
+        .bind(time_text(now))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if traded != 1 {
+            return Ok(false);
+        }
+        for token in tokens {
+            insert_token(&mut tx, session, now, token).await?;
+        }
+        sqlx::query(
+            "UPDATE auth_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2",
+        )
+        .bind(session.to_string())
+        .bind(time_text(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn end_session(
+        &self,
+        session: Uuid,
+        why: SessionEnd,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE auth_sessions SET ended_at = $2, ended_reason = $3 \
+             WHERE id = $1 AND ended_at IS NULL",
+        )
+        .bind(session.to_string())
+        .bind(time_text(now))
+        .bind(why.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn enrol_device(
+        &self,
+        home: HomeId,
+        name: &str,
+        secret_hash: &str,
+        by: StaffId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Device> {
+        let id = DeviceId(Uuid::new_v4());
+        sqlx::query(
+            "INSERT INTO enrolled_devices (id, home_id, name, secret_hash, enrolled_at, \
+             enrolled_by) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(home.to_string())
+        .bind(name)
+        .bind(secret_hash)
+        .bind(time_text(now))
+        .bind(by.to_string())
+        .execute(&self.pool)
+        .await?;
+        self.device(id)
+            .await?
+            .map(|row| row.device)
+            .ok_or_else(|| StoreError::NotFound(format!("the device {id} just enrolled")))
+    }
+
+    async fn devices(&self, home: Option<HomeId>) -> StoreResult<Vec<Device>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{DEVICE_SELECT} WHERE $1 IS NULL OR d.home_id = $1 ORDER BY d.enrolled_at, d.id"
+        )))
+        .bind(home.map(|h| h.to_string()))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| device_from_row(r).map(|row| row.device))
+            .collect()
+    }
+
+    async fn device(&self, id: DeviceId) -> StoreResult<Option<DeviceRow>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{DEVICE_SELECT} WHERE d.id = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(device_from_row).transpose()
+    }
+
+    async fn revoke_device(
+        &self,
+        id: DeviceId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DeviceRow>> {
+        sqlx::query(
+            "UPDATE enrolled_devices SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id.to_string())
+        .bind(time_text(now))
+        .execute(&self.pool)
+        .await?;
+        self.device(id).await
+    }
+
+    async fn touch_device(&self, id: DeviceId, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE enrolled_devices SET last_contact = $2 \
+             WHERE id = $1 AND (last_contact IS NULL OR last_contact < $2)",
+        )
+        .bind(id.to_string())
+        .bind(time_text(now))
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -1024,6 +1199,49 @@ impl Store for SqliteStore {
         .await?;
         rows.iter().map(audit_from_row).collect()
     }
+}
+
+const DEVICE_SELECT: &str = "SELECT d.id, d.home_id, d.name, d.secret_hash, d.enrolled_at, \
+     s.username AS enrolled_by, d.last_contact, d.revoked_at \
+     FROM enrolled_devices d JOIN staff s ON s.id = d.enrolled_by";
+
+fn device_from_row(r: &SqliteRow) -> StoreResult<DeviceRow> {
+    Ok(DeviceRow {
+        home: HomeId(parse_uuid(r.try_get("home_id")?)?),
+        secret_hash: r.try_get("secret_hash")?,
+        device: Device {
+            id: DeviceId(parse_uuid(r.try_get("id")?)?),
+            name: r.try_get("name")?,
+            enrolled_at: parse_time(r.try_get("enrolled_at")?)?,
+            enrolled_by: r.try_get("enrolled_by")?,
+            last_contact: opt_time(r.try_get("last_contact")?)?,
+            revoked_at: opt_time(r.try_get("revoked_at")?)?,
+        },
+    })
+}
+
+fn opt_time(s: Option<&str>) -> StoreResult<Option<DateTime<Utc>>> {
+    s.map(parse_time).transpose()
+}
+
+async fn insert_token(
+    conn: &mut sqlx::SqliteConnection,
+    session: Uuid,
+    now: DateTime<Utc>,
+    token: &NewToken,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO session_tokens (token_hash, session_id, kind, issued_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&token.hash)
+    .bind(session.to_string())
+    .bind(token.kind.as_str())
+    .bind(time_text(now))
+    .bind(time_text(token.expires_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 fn audit_from_row(r: &SqliteRow) -> StoreResult<AuditEntry> {
