@@ -16,17 +16,36 @@ pub fn age_on(birth: NaiveDate, on: NaiveDate) -> Option<u32> {
 }
 
 /// "12 Nov 2026": unambiguous for UK and overseas staff alike.
+///
+/// Written out rather than through chrono's `format`, whose formatting machinery would
+/// otherwise be compiled into the tablet's wasm for these two labels alone. The test
+/// checks the result is chrono's `%-d %b %Y` for every year chrono can hold.
 pub fn date_label(d: NaiveDate) -> String {
-    d.format("%-d %b %Y").to_string()
+    let mut s = day_month(d);
+    let year = d.year();
+    // As chrono's `%Y`: four digits at least, and a sign outside 0 to 9999.
+    if (0..10_000).contains(&year) {
+        s.push_str(&format!(" {year:04}"));
+    } else {
+        s.push_str(&format!(" {year:+05}"));
+    }
+    s
 }
 
 /// "12 Nov" when in the given year, otherwise "12 Nov 2025".
 pub fn date_label_short(d: NaiveDate, this_year: i32) -> String {
     if d.year() == this_year {
-        d.format("%-d %b").to_string()
+        day_month(d)
     } else {
         date_label(d)
     }
+}
+
+fn day_month(d: NaiveDate) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!("{} {}", d.day(), MONTHS[d.month0() as usize])
 }
 
 pub fn datetime_date(t: DateTime<Utc>) -> NaiveDate {
@@ -59,6 +78,26 @@ mod tests {
     #[test]
     fn no_age_before_birth() {
         assert_eq!(age_on(d(2030, 1, 1), d(2026, 1, 1)), None);
+    }
+
+    #[test]
+    fn labels_are_chronos_own_wording_for_every_year() {
+        let years = [
+            -262_000, -10_000, -1, 0, 5, 99, 999, 1000, 1944, 2026, 9999, 10_000, 262_000,
+        ];
+        for year in years {
+            for month in 1..=12 {
+                for day in [1, 9, 10, 28] {
+                    let date = d(year, month, day);
+                    assert_eq!(date_label(date), date.format("%-d %b %Y").to_string());
+                    assert_eq!(
+                        date_label_short(date, year),
+                        date.format("%-d %b").to_string()
+                    );
+                    assert_eq!(date_label_short(date, year + 1), date_label(date));
+                }
+            }
+        }
     }
 
     #[test]

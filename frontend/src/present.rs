@@ -8,7 +8,6 @@
 
 use std::cmp::Ordering;
 
-use bedside_domain::dates::{date_label, date_label_short};
 use bedside_domain::record::{
     AbnormalFlag, AdvanceCareForm, Attachment, ClinicalStatus, CprDecision, EntryBody, LabValue,
     MedicationStatus, ReferenceRange, Severity,
@@ -19,6 +18,10 @@ use bedside_domain::sync::wire::{MutationOp, SectionKey};
 use chrono::{Datelike, NaiveDate};
 
 use crate::services::local_db::StoredResident;
+
+/// The date wording is the domain's (written without chrono's `format`, which would
+/// otherwise be compiled into the app).
+pub use bedside_domain::dates::{date_label, date_label_short};
 
 /// The banner's allergy line. Exactly these words: the browser tests look for them.
 pub fn allergy_text(state: &AllergyState) -> String {
@@ -218,14 +221,13 @@ impl ListedResident {
 
 /// The list's order: by room as people count, then by name.
 pub fn sort_residents(list: Vec<StoredResident>) -> Vec<ListedResident> {
-    let mut list: Vec<ListedResident> = list.into_iter().map(ListedResident::new).collect();
-    list.sort_by(|a, b| {
+    let list: Vec<ListedResident> = list.into_iter().map(ListedResident::new).collect();
+    crate::order::sort_stable_by(list, |a, b| {
         let (a, b) = (&a.stored.resident, &b.stored.resident);
         natural_cmp(&a.room, &b.room)
             .then_with(|| a.name.family.cmp(&b.name.family))
             .then_with(|| a.name.given.cmp(&b.name.given))
-    });
-    list
+    })
 }
 
 /// A lab value as read: "64 mmol/mol", "Negative".
@@ -305,9 +307,26 @@ fn flag_class(flag: AbnormalFlag) -> &'static str {
 pub fn capitalised(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
+        Some(first) => {
+            let mut out = uppercase(first);
+            out.push_str(chars.as_str());
+            out
+        }
         None => String::new(),
     }
+}
+
+/// A character in capitals, by the browser's Unicode case mapping (the same as
+/// `char::to_uppercase`'s): Rust's own brings its 12 KB case table into the wasm for
+/// this one use.
+#[cfg(target_arch = "wasm32")]
+fn uppercase(c: char) -> String {
+    js_sys::JsString::from(c).to_upper_case().into()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn uppercase(c: char) -> String {
+    c.to_uppercase().collect()
 }
 
 pub fn clinical_status_text(status: ClinicalStatus) -> &'static str {
@@ -571,6 +590,30 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    #[test]
+    fn capitals_follow_unicode_as_rust_does() {
+        for s in [
+            "high",
+            "critically low",
+            "ßa",
+            "ǆx",
+            "ŉ",
+            "éa",
+            "ωμέγα",
+            "ﬀ",
+            "1st",
+            "",
+            "A",
+        ] {
+            let mut chars = s.chars();
+            let expected: String = match chars.next() {
+                Some(c) => c.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            };
+            assert_eq!(capitalised(s), expected, "{s}");
+        }
     }
 
     fn stored(n: u128, given: &str, family: &str, room: &str) -> StoredResident {

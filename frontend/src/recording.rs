@@ -413,13 +413,12 @@ impl Recorded<'_> {
 /// those entered in error included (they stay in the history, marked), each with its
 /// correction.
 pub fn recorded<'a>(entries: &'a [Entry], outbox: &'a [OutboxItem]) -> Vec<Recorded<'a>> {
-    let mut list: Vec<Recorded<'a>> = entries
+    let list: Vec<Recorded<'a>> = entries
         .iter()
         .filter(|e| is_record(e))
         .map(|e| recorded_one(e, entries, outbox))
         .collect();
-    list.sort_by_key(|r| std::cmp::Reverse(r.entry.provenance.authored_at));
-    list
+    crate::order::sort_stable_by_key(list, |r| std::cmp::Reverse(r.entry.provenance.authored_at))
 }
 
 fn recorded_one<'a>(
@@ -492,7 +491,7 @@ pub fn handover<'a>(
 /// when two tablets edited it at once. One already settled on this tablet (its decision
 /// waiting to send) is still listed: see [`pending_resolution`].
 pub fn open_proposals(entries: &[Entry], section: EntryId) -> Vec<&Entry> {
-    let mut list: Vec<&Entry> = entries
+    let list: Vec<&Entry> = entries
         .iter()
         .filter(|e| e.is_current())
         .filter(|e| {
@@ -500,8 +499,7 @@ pub fn open_proposals(entries: &[Entry], section: EntryId) -> Vec<&Entry> {
                 if *target == section)
         })
         .collect();
-    list.sort_by_key(|e| e.provenance.authored_at);
-    list
+    crate::order::sort_stable_by_key(list, |e| e.provenance.authored_at)
 }
 
 /// This tablet's decision on a proposal that the server has not yet applied, with its

@@ -18,7 +18,7 @@ fn current(entries: &[Entry]) -> impl Iterator<Item = &Entry> {
 
 /// Finished hospital stays, the latest admission first.
 pub fn finished_stays(entries: &[Entry]) -> Vec<&Entry> {
-    let mut list: Vec<(NaiveDate, &Entry)> = current(entries)
+    let list: Vec<(NaiveDate, &Entry)> = current(entries)
         .filter_map(|e| match &e.body {
             EntryBody::HospitalStay {
                 status: StayStatus::Finished,
@@ -28,7 +28,9 @@ pub fn finished_stays(entries: &[Entry]) -> Vec<&Entry> {
             _ => None,
         })
         .collect();
-    list.sort_by_key(|(d, e)| std::cmp::Reverse((*d, e.provenance.authored_at)));
+    let list = crate::order::sort_stable_by_key(list, |(d, e)| {
+        std::cmp::Reverse((*d, e.provenance.authored_at))
+    });
     list.into_iter().map(|(_, e)| e).collect()
 }
 
@@ -45,8 +47,8 @@ pub fn diagnostic_reports(entries: &[Entry]) -> Vec<&Entry> {
 
 /// Entries by a time, the latest first. One function for every such list keeps one copy
 /// of the sort in the wasm.
-fn newest_first(mut list: Vec<(DateTime<Utc>, &Entry)>) -> Vec<&Entry> {
-    list.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
+fn newest_first(list: Vec<(DateTime<Utc>, &Entry)>) -> Vec<&Entry> {
+    let list = crate::order::sort_stable_by_key(list, |(t, _)| std::cmp::Reverse(*t));
     list.into_iter().map(|(_, e)| e).collect()
 }
 

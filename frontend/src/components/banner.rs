@@ -1,14 +1,14 @@
 //! The resident banner: who this is and the facts that must never be missed (allergies,
 //! resuscitation decision, in hospital). It stays at the top while the summary scrolls.
 
-use bedside_domain::dates::{age_on, date_label};
+use bedside_domain::dates::age_on;
 use bedside_domain::record::CprDecision;
 use bedside_domain::summary::{AllergyState, CprState};
 use chrono::Datelike;
 use yew::prelude::*;
 
 use crate::clock::today;
-use crate::present::{allergy_text, cpr_text, hospital_text};
+use crate::present::{allergy_text, cpr_text, date_label, hospital_text};
 use crate::services::local_db::StoredResident;
 
 #[derive(Properties, PartialEq)]

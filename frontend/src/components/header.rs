@@ -3,7 +3,6 @@
 //! anything the server refused, with its reason), warnings about storage and items that
 //! have waited too long, and signing out.
 
-use bedside_domain::dates::date_label_short;
 use chrono::Datelike;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -11,7 +10,7 @@ use yew_router::prelude::*;
 use crate::app::Route;
 use crate::clock::{local_date, local_hhmm, today};
 use crate::components::outbox_panel::OutboxPanel;
-use crate::present::waiting_text;
+use crate::present::{date_label_short, waiting_text};
 use crate::state::{Notice, use_app};
 
 #[component]

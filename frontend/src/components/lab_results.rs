@@ -7,7 +7,6 @@
 //! classes in `styles.css` and SVG attributes, never inline styles (the server's Content
 //! Security Policy forbids them).
 
-use bedside_domain::dates::{date_label, date_label_short};
 use bedside_domain::record::{AbnormalFlag, Entry, EntryBody, LabValue};
 use bedside_domain::summary::{LabLine, recent_labs};
 use chrono::{Datelike, NaiveDate};
@@ -17,7 +16,7 @@ use crate::chart::{self, SeriesPoint};
 use crate::clock::{local_date, today};
 use crate::components::Entries;
 use crate::components::source::SourceLine;
-use crate::present::{flag_text, lab_value_text, range_words};
+use crate::present::{date_label, date_label_short, flag_text, lab_value_text, range_words};
 use crate::select::{LabTrend, lab_trend};
 
 /// One result as the chart's description and its table say it.

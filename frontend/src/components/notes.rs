@@ -5,7 +5,6 @@
 //! list, marked, with the reason: nothing leaves the history.
 
 use bedside_domain::PersonId;
-use bedside_domain::dates::date_label_short;
 use bedside_domain::news2::{Spo2Scale, score};
 use bedside_domain::record::{CorrectionAction, Entry, EntryBody, NoteCategory};
 use bedside_domain::sync::wire::MutationOp;
@@ -21,7 +20,7 @@ use crate::components::document::prose;
 use crate::components::fields::{Choices, TextField, focus};
 use crate::components::observations::{ObsFields, field_id};
 use crate::pages::record::{category_labels, text_problem};
-use crate::present::{item_state_class, item_state_text};
+use crate::present::{date_label_short, item_state_class, item_state_text};
 use crate::recording::{
     ObsInput, Param, Recorded, check, is_alert, news2_text, readings_text, recorded,
 };

@@ -7,7 +7,6 @@
 //! side by side and chooses: "Keep current" or "Use proposed".
 
 use bedside_domain::PersonId;
-use bedside_domain::dates::date_label;
 use bedside_domain::record::{Entry, EntryBody};
 use bedside_domain::sync::plan::ItemState;
 use bedside_domain::sync::wire::{MutationOp, SectionKey};
@@ -21,7 +20,7 @@ use crate::components::document::prose;
 use crate::components::fields::{TextField, focus};
 use crate::pages::record::text_problem;
 use crate::pages::resident_summary::review_text;
-use crate::present::{item_state_class, item_state_text};
+use crate::present::{date_label, item_state_class, item_state_text};
 use crate::recording::{can_edit_sections, open_proposals, pending_edit, pending_resolution};
 use crate::state::{AppHandle, Outbox};
 
@@ -118,7 +117,10 @@ impl Draft {
                 let review_on = if review.is_empty() {
                     None
                 } else {
-                    Some(NaiveDate::parse_from_str(review, "%Y-%m-%d").map_err(|_| {
+                    // `FromStr` reads the same `YYYY-MM-DD` as the pattern `%Y-%m-%d` (and
+                    // shares chrono's date reader with the store), without the pattern
+                    // parser.
+                    Some(review.parse::<NaiveDate>().map_err(|_| {
                         (
                             "section-review",
                             "Enter the review date as a date".to_owned(),

@@ -1,10 +1,10 @@
 //! "Source: Riverside Surgery, by Dr A Jones · 12 Nov 2026": shown under every item of a record.
 
-use bedside_domain::dates::date_label;
 use bedside_domain::record::Provenance;
 use yew::prelude::*;
 
 use crate::clock::local_date;
+use crate::present::date_label;
 
 #[derive(Properties, PartialEq)]
 pub struct SourceProps {

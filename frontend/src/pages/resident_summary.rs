@@ -8,7 +8,6 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use bedside_domain::PersonId;
-use bedside_domain::dates::date_label;
 use bedside_domain::news2::Spo2Scale;
 use bedside_domain::record::{AboutMeTopic, Entry, EntryBody};
 use bedside_domain::summary;
@@ -30,8 +29,8 @@ use crate::components::sections::{SectionTools, section_body};
 use crate::components::source::SourceLine;
 use crate::hooks::use_title;
 use crate::present::{
-    clinical_status_text, cpr_decision_text, document_period_text, form_label, severity_text,
-    stay_period_text, unknown_note,
+    clinical_status_text, cpr_decision_text, date_label, document_period_text, form_label,
+    severity_text, stay_period_text, unknown_note,
 };
 use crate::select::{diagnostic_reports, finished_stays, unknown_count};
 use crate::services::local_db::{DbError, LocalDb, StoredResident};
