@@ -25,14 +25,15 @@
 //! of changes with its cursor ([`LocalDb::apply_changes_page`]), a snapshot page with its
 //! progress ([`LocalDb::store_snapshot_page`]), a local write with its outbox row and
 //! device sequence number ([`LocalDb::record`]), a push's answer with every outbox state
-//! it changes ([`LocalDb::store_push_result`]). The sync's writes first check, inside
-//! their transaction, that the session they started under is still the stored one: a
-//! sign-out's wipe (or another sign-in) between two pages can never be undone by a page
-//! that arrives after it.
+//! it changes ([`LocalDb::store_push_result`]), a refresh's new pair of tokens
+//! ([`LocalDb::store_refreshed`]). The sync's writes first check, inside their
+//! transaction, that the sign-in they started under is still the stored one (by its key,
+//! which a refresh keeps): a sign-out's wipe (or another sign-in) between two pages can
+//! never be undone by a page that arrives after it.
 
 use std::collections::{HashMap, HashSet};
 
-use bedside_domain::api::{HomeInfo, HomeRecords, LoginResponse};
+use bedside_domain::api::{HomeInfo, HomeRecords, LoginResponse, SignInResponse};
 use bedside_domain::record::{Entry, Resident};
 use bedside_domain::summary::{Banner, banner};
 use bedside_domain::sync::plan::{
@@ -54,6 +55,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::provisional::{self, Author, RecordError, Subject};
 use crate::read;
+use crate::session::StoredSession;
 
 /// The database the app uses. Tests open others by name so they never touch it.
 pub const DB_NAME: &str = "bedside";
@@ -85,7 +87,9 @@ pub mod indexes {
 
 /// Keys of the `meta` store.
 pub mod meta_keys {
-    /// The signed-in member of staff and their token ([`LoginResponse`](bedside_domain::api::LoginResponse)).
+    /// The signed-in member of staff, their access and refresh tokens, and which sign-in
+    /// it is ([`StoredSession`](crate::session::StoredSession), a superset of
+    /// [`LoginResponse`](bedside_domain::api::LoginResponse), which reads it too).
     pub const SESSION: &str = "session";
     /// The server's time when the copy was last brought up to date.
     pub const AS_OF: &str = "as_of";
@@ -543,6 +547,38 @@ impl LocalDb {
         tx.commit().await
     }
 
+    /// The stored session with its refresh token and sign-in key (see
+    /// [`StoredSession`]).
+    pub async fn stored_session(&self) -> DbResult<Option<StoredSession>> {
+        self.meta_value(meta_keys::SESSION).await
+    }
+
+    /// Stores a session as a whole: after a sign-in, or to put back the one before a
+    /// sign-in whose download failed.
+    pub async fn set_stored_session(&self, session: &StoredSession) -> DbResult<()> {
+        let tx = self.write()?;
+        tx.put_meta(meta_keys::SESSION, session)?;
+        tx.commit().await
+    }
+
+    /// Stores a refresh's new pair of tokens over the session whose key is `session`,
+    /// in one transaction, and returns the session as stored. Refused
+    /// ([`DbError::SessionChanged`]) when that sign-in is no longer the stored one
+    /// (signed out, or someone else signed in while the refresh was on its way).
+    pub async fn store_refreshed(
+        &self,
+        session: &str,
+        answer: &SignInResponse,
+        received_at: DateTime<Utc>,
+    ) -> DbResult<StoredSession> {
+        let tx = self.write()?;
+        let stored = tx.check_session(session).await?;
+        let refreshed = stored.refreshed(answer, received_at);
+        tx.put_meta(meta_keys::SESSION, &refreshed)?;
+        tx.commit().await?;
+        Ok(refreshed)
+    }
+
     /// Forgets the session but keeps the stored records.
     pub async fn clear_session(&self) -> DbResult<()> {
         let tx = self.write()?;
@@ -598,12 +634,12 @@ impl LocalDb {
     /// pull) the time the copy is now up to date as of. Returns how many writes it made.
     pub async fn apply_changes_page(
         &self,
-        token: &str,
+        session: &str,
         page: &ChangesPage,
         as_of: Option<DateTime<Utc>>,
     ) -> DbResult<usize> {
         let tx = self.write()?;
-        tx.check_session(token).await?;
+        tx.check_session(session).await?;
 
         let entries = tx.tx.object_store(stores::ENTRIES)?;
         let mut held: HashMap<EntryId, u32> = HashMap::new();
@@ -663,18 +699,18 @@ impl LocalDb {
     }
 
     /// Records that the copy is up to date as of `as_of` (a pull that found nothing new).
-    pub async fn set_as_of(&self, token: &str, as_of: DateTime<Utc>) -> DbResult<()> {
+    pub async fn set_as_of(&self, session: &str, as_of: DateTime<Utc>) -> DbResult<()> {
         let tx = self.write()?;
-        tx.check_session(token).await?;
+        tx.check_session(session).await?;
         tx.put_meta(meta_keys::AS_OF, &as_of)?;
         tx.commit().await
     }
 
     /// Drops a snapshot in progress (the server no longer knows its page token), so the
     /// next pull starts a new one.
-    pub async fn abandon_snapshot(&self, token: &str) -> DbResult<()> {
+    pub async fn abandon_snapshot(&self, session: &str) -> DbResult<()> {
         let tx = self.write()?;
-        tx.check_session(token).await?;
+        tx.check_session(session).await?;
         tx.delete_meta(meta_keys::SNAPSHOT)?;
         tx.delete_snapshot_ids()?;
         tx.commit().await
@@ -694,13 +730,13 @@ impl LocalDb {
     /// when they line up with `page`.
     pub async fn store_snapshot_page(
         &self,
-        token: &str,
+        session: &str,
         progress: Option<&SnapshotProgress>,
         page: &SnapshotPage,
         parsed: Option<&JsValue>,
     ) -> DbResult<SnapshotStep> {
         let tx = self.write()?;
-        let session = tx.check_session(token).await?;
+        let session = tx.check_session(session).await?;
         let home = session.staff.home;
 
         let mut progress = match progress {
@@ -832,11 +868,11 @@ impl LocalDb {
     /// for that home.
     pub async fn ensure_device_id(
         &self,
-        token: &str,
+        session: &str,
         new_id: impl FnOnce() -> Option<Uuid>,
     ) -> DbResult<Uuid> {
         let tx = self.write()?;
-        let session = tx.check_session(token).await?;
+        let session = tx.check_session(session).await?;
         let id = tx.device(session.staff.home.id, new_id).await?;
         tx.commit().await?;
         Ok(id)
@@ -852,13 +888,13 @@ impl LocalDb {
     /// [`KEEP_ANSWERED`] are pruned.
     pub async fn store_push_result(
         &self,
-        token: &str,
+        session: &str,
         sent: &[bedside_domain::sync::wire::Mutation],
         reply: PushReply,
         now: DateTime<Utc>,
     ) -> DbResult<AfterPush> {
         let tx = self.write()?;
-        tx.check_session(token).await?;
+        tx.check_session(session).await?;
         let before = outbox_of(&tx.tx).await?;
         let mut outbox = before.clone();
         let confirmed_seq = match &reply {
@@ -1089,11 +1125,13 @@ impl WriteTx<'_> {
         Ok(self.tx.commit().await?)
     }
 
-    /// The stored session, when its token is `token`; otherwise the sync that expected
-    /// it must not write.
-    async fn check_session(&self, token: &str) -> DbResult<LoginResponse> {
-        match get_meta::<LoginResponse>(&self.tx, meta_keys::SESSION).await? {
-            Some(session) if session.token == token => Ok(session),
+    /// The stored session, when it is the sign-in whose [`StoredSession::key`] is
+    /// `session`; otherwise the sync that expected it must not write. (The key stays
+    /// the same when the tokens are refreshed, so a refresh in the middle of a sync,
+    /// by it or by another tab or the worker, does not stop it.)
+    async fn check_session(&self, session: &str) -> DbResult<StoredSession> {
+        match get_meta::<StoredSession>(&self.tx, meta_keys::SESSION).await? {
+            Some(stored) if stored.key() == session => Ok(stored),
             _ => Err(DbError::SessionChanged),
         }
     }

@@ -12,7 +12,7 @@
 //! record model's deserialising code in the wasm instead of two, and the browser's JSON
 //! parser is fast on a whole home's snapshot.
 
-use bedside_domain::api::{ApiError, ErrorCode, LoginRequest, LoginResponse};
+use bedside_domain::api::{ApiError, ErrorCode, LoginRequest, RefreshRequest, SignInResponse};
 use bedside_domain::sync::wire::{
     Change, ChangesPage, Cursor, PushRequest, PushResponse, SequenceGap, SnapshotPage, SyncStatus,
 };
@@ -24,13 +24,18 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestCache, RequestInit, Response};
 
 pub const LOGIN: &str = "/api/v1/auth/login";
+pub const REFRESH: &str = "/api/v1/auth/refresh";
+pub const LOGOUT: &str = "/api/v1/auth/logout";
 pub const SYNC_STATUS: &str = "/api/v1/sync/status";
 pub const SYNC_SNAPSHOT: &str = "/api/v1/sync/snapshot";
 pub const SYNC_CHANGES: &str = "/api/v1/sync/changes";
 pub const SYNC_PUSH: &str = "/api/v1/sync/push";
 
 /// How long a request may take, body included, before the tablet treats it as lost.
-const TIMEOUT_MS: u32 = 30_000;
+pub const TIMEOUT_MS: u32 = 30_000;
+/// For the calls of a sign-out, which staff wait for: the tablet is wiped whatever the
+/// server says, so it is not worth holding them up for long.
+pub const SHORT_TIMEOUT_MS: u32 = 3_000;
 /// A snapshot page is up to a few megabytes: give it longer on a slow network.
 const SNAPSHOT_TIMEOUT_MS: u32 = 90_000;
 
@@ -51,9 +56,14 @@ pub enum ApiFailure {
     /// 401: wrong username or password, or the token has expired. The server's message.
     #[error("{0}")]
     Unauthenticated(String),
-    /// Any other error status, with the server's message when it sent one.
+    /// Any other error status, with the server's message and its stable code when it
+    /// sent them (403 `device_revoked` is the one the tablet acts on: it wipes itself).
     #[error("the server answered {status}: {message}")]
-    Server { status: u16, message: String },
+    Server {
+        status: u16,
+        message: String,
+        code: Option<ErrorCode>,
+    },
     /// A 2xx answer whose body is not what this version of the app expects.
     #[error("the server's answer could not be read")]
     BadResponse,
@@ -68,6 +78,19 @@ impl ApiFailure {
             Self::Server { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             Self::Unauthenticated(_) | Self::BadResponse => false,
         }
+    }
+
+    /// 403 `device_revoked`: a manager removed this tablet from the home's devices. The
+    /// server refuses it from now on, and the tablet must wipe what it holds.
+    pub fn is_device_revoked(&self) -> bool {
+        matches!(
+            self,
+            Self::Server {
+                status: 403,
+                code: Some(ErrorCode::DeviceRevoked),
+                ..
+            }
+        )
     }
 
     /// The words for the sign-in screen.
@@ -91,14 +114,36 @@ impl ApiFailure {
 
 pub type ApiResult<T> = Result<T, ApiFailure>;
 
-/// `POST /api/v1/auth/login`.
-pub async fn login(username: &str, password: &str) -> ApiResult<LoginResponse> {
+/// `POST /api/v1/auth/login`: an access token and a refresh token.
+pub async fn login(username: &str, password: &str) -> ApiResult<SignInResponse> {
     let body = LoginRequest {
         username: username.to_owned(),
         password: password.to_owned(),
     };
     let response = send("POST", LOGIN, None, Some(&body), TIMEOUT_MS).await?;
     read(response).await.map(|(_, value)| value)
+}
+
+/// `POST /api/v1/auth/refresh`: trades the refresh token for a new pair. The token works
+/// once: the caller must store the new pair before anything else can use the old one
+/// (see [`crate::session`]).
+pub async fn refresh(refresh_token: &str, timeout_ms: u32) -> ApiResult<SignInResponse> {
+    let body = RefreshRequest {
+        refresh_token: refresh_token.to_owned(),
+    };
+    let response = send("POST", REFRESH, None, Some(&body), timeout_ms).await?;
+    read(response).await.map(|(_, value)| value)
+}
+
+/// `POST /api/v1/auth/logout`: ends the session on the server (its access and refresh
+/// tokens stop working). Answered 204.
+pub async fn logout(token: &str, timeout_ms: u32) -> ApiResult<()> {
+    let response = send::<()>("POST", LOGOUT, Some(token), None, timeout_ms).await?;
+    if (200..300).contains(&response.status()) {
+        Ok(())
+    } else {
+        Err(failure(&response).await)
+    }
 }
 
 /// `GET /api/v1/sync/status`.
@@ -234,6 +279,7 @@ pub async fn push(token: &str, request: &PushRequest) -> ApiResult<Pushed> {
             Err(ApiFailure::BadResponse) => Err(ApiFailure::Server {
                 status: 409,
                 message: default_message(409),
+                code: None,
             }),
             Err(other) => Err(other),
         };
@@ -370,21 +416,33 @@ async fn failure(response: &Response) -> ApiFailure {
     let status = response.status();
     // A body that is not an `ApiError` (a proxy's page, an empty 502) still gets words.
     let error = json::<ApiError>(response).await.ok().map(|(_, e)| e);
+    classify(status, error)
+}
+
+/// Sorts an error status and the `ApiError` body that came with it (if any) into an
+/// [`ApiFailure`]. Every 401 is [`ApiFailure::Unauthenticated`], whatever its code
+/// (`unauthenticated`, `session_expired`, `session_revoked`, `invalid_credentials`):
+/// what the tablet does about it depends on which call it answered (see
+/// [`crate::session::after_failure`]).
+pub fn classify(status: u16, error: Option<ApiError>) -> ApiFailure {
     let message = error
         .as_ref()
         .map(|e| e.message.clone())
         .unwrap_or_else(|| default_message(status));
+    let code = error.map(|e| e.code);
     let unauthenticated = status == 401
-        || error.as_ref().is_some_and(|e| {
-            matches!(
-                e.code,
-                ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials
-            )
-        });
+        || matches!(
+            code,
+            Some(ErrorCode::Unauthenticated | ErrorCode::InvalidCredentials)
+        );
     if unauthenticated {
         ApiFailure::Unauthenticated(message)
     } else {
-        ApiFailure::Server { status, message }
+        ApiFailure::Server {
+            status,
+            message,
+            code,
+        }
     }
 }
 
@@ -407,6 +465,7 @@ mod tests {
         let server = |status| ApiFailure::Server {
             status,
             message: String::new(),
+            code: None,
         };
         assert!(ApiFailure::Offline.is_transient());
         assert!(server(503).is_transient());
@@ -415,5 +474,49 @@ mod tests {
         assert!(!server(403).is_transient());
         assert!(!ApiFailure::Unauthenticated("expired".into()).is_transient());
         assert!(!ApiFailure::BadResponse.is_transient());
+    }
+
+    fn error(code: ErrorCode, message: &str) -> Option<ApiError> {
+        Some(ApiError {
+            code,
+            message: message.to_owned(),
+        })
+    }
+
+    #[test]
+    fn every_401_is_unauthenticated_and_only_403_device_revoked_means_revoked() {
+        for code in [
+            ErrorCode::Unauthenticated,
+            ErrorCode::SessionExpired,
+            ErrorCode::SessionRevoked,
+            ErrorCode::InvalidCredentials,
+        ] {
+            assert_eq!(
+                classify(401, error(code, "sign in again")),
+                ApiFailure::Unauthenticated("sign in again".into()),
+                "{code:?}"
+            );
+        }
+        // A 401 whose body is not an ApiError still needs a sign-in, with words.
+        assert!(matches!(
+            classify(401, None),
+            ApiFailure::Unauthenticated(m) if !m.is_empty()
+        ));
+
+        let revoked = classify(403, error(ErrorCode::DeviceRevoked, "removed"));
+        assert!(revoked.is_device_revoked());
+        assert!(!revoked.is_transient());
+        // Another 403 (a role that may not do this) is not a revoked tablet.
+        assert!(!classify(403, error(ErrorCode::Forbidden, "no")).is_device_revoked());
+        assert!(!classify(403, None).is_device_revoked());
+        assert!(!ApiFailure::Unauthenticated("x".into()).is_device_revoked());
+        assert_eq!(
+            classify(503, None),
+            ApiFailure::Server {
+                status: 503,
+                message: default_message(503),
+                code: None,
+            }
+        );
     }
 }

@@ -12,7 +12,11 @@
 //!   Every decision comes from `bedside_domain::sync::plan`; this crate does the IO.
 //! - [`provisional`]: what a local write stores before the server has answered (pure).
 //! - [`read`]: parsed and stored values read into the record model's types, tags first.
-//! - [`lock`]: one sync at a time, across the app's tabs and its service worker.
+//! - [`session`]: the stored session and keeping it alive: refreshing the access token
+//!   before it expires or when it is refused, one refresh at a time across contexts;
+//!   ending it on the server at sign-out.
+//! - [`lock`]: one sync at a time, and one refresh at a time, across the app's tabs and
+//!   its service worker.
 //! - [`platform`]: the clock and random ids, through the global scope.
 //!
 //! Nothing here touches `window`: IndexedDB, `fetch`, `crypto` and `navigator.locks` are
@@ -26,8 +30,10 @@ pub mod lock;
 pub mod platform;
 pub mod provisional;
 pub mod read;
+pub mod session;
 pub mod sync;
 
 pub use db::{DbError, LocalDb};
 pub use provisional::RecordError;
+pub use session::StoredSession;
 pub use sync::{SyncError, SyncReport};

@@ -1,10 +1,17 @@
-//! One sync at a time: in this context (a queue of promises) and across every tab of the
-//! app and its service worker (the Web Locks API, `navigator.locks`, where the browser has
-//! it). Two syncs at once would be safe for the server (mutation ids make pushes
-//! idempotent) but could renumber the outbox under each other after a sequence gap, and
-//! would fetch everything twice.
+//! One holder of a named lock at a time: in this context (a queue of promises per name)
+//! and across every tab of the app and its service worker (the Web Locks API,
+//! `navigator.locks`, where the browser has it).
+//!
+//! - [`SYNC_LOCK`]: one sync at a time. Two syncs at once would be safe for the server
+//!   (mutation ids make pushes idempotent) but could renumber the outbox under each other
+//!   after a sequence gap, and would fetch everything twice.
+//! - [`AUTH_LOCK`]: one refresh of the session's tokens at a time. A refresh token works
+//!   once; a second use ends the whole session, so two contexts must never trade the same
+//!   one. A sync takes it while holding [`SYNC_LOCK`]; nothing takes them the other way
+//!   round, so they cannot deadlock.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::future::Future;
 
 use js_sys::{Array, Function, Promise, Reflect};
@@ -15,9 +22,14 @@ use wasm_bindgen_futures::JsFuture;
 /// The name of the sync's lock, shared by the app and the service worker.
 pub const SYNC_LOCK: &str = "bedside-sync";
 
+/// The name of the lock a refresh of the session's tokens holds, shared by the app and
+/// the service worker.
+pub const AUTH_LOCK: &str = "bedside-auth";
+
 thread_local! {
-    /// Settles when the last queued holder in this context is done.
-    static TAIL: RefCell<Promise> = RefCell::new(Promise::resolve(&JsValue::UNDEFINED));
+    /// Per lock name, a promise that settles when the last queued holder in this context
+    /// is done. (Per name: a sync that refreshes takes one lock inside the other.)
+    static TAILS: RefCell<HashMap<String, Promise>> = RefCell::new(HashMap::new());
 }
 
 /// Resolves its promise when dropped, so a cancelled holder never blocks the queue.
@@ -43,9 +55,11 @@ fn deferred() -> (Promise, Release) {
 /// this origin, has finished.
 pub async fn exclusive<F: Future>(name: &str, work: F) -> F::Output {
     let (mine, release) = deferred();
-    let previous = TAIL.with(|tail| tail.replace(mine));
+    let previous = TAILS.with(|tails| tails.borrow_mut().insert(name.to_owned(), mine));
     // The previous holder's promise only ever resolves.
-    let _ = JsFuture::from(previous).await;
+    if let Some(previous) = previous {
+        let _ = JsFuture::from(previous).await;
+    }
     let out = across_contexts(name, work).await;
     drop(release);
     out

@@ -13,8 +13,13 @@
 //!
 //! Every decision is `bedside_domain::sync::plan`'s; this module does the IO around them.
 //! Runs hold [`lock::SYNC_LOCK`], so the app and its service worker never sync at once.
+//!
+//! Every call goes through the session's [`Auth`]: a token about to expire is refreshed
+//! first, and a call refused with 401 is made once more after a refresh; the run's writes
+//! are checked against the sign-in's key, which a refresh keeps, so a refresh in the
+//! middle of a run (by it, another tab, or the worker) does not stop it. A tablet the
+//! server says is revoked (403 `device_revoked`) is wiped before the run returns.
 
-use bedside_domain::api::LoginResponse;
 use bedside_domain::sync::plan::{AfterPush, Pull, PushReply, next_push, plan_pull};
 use bedside_domain::sync::wire::{Cursor, PushRequest, SyncStatus};
 use chrono::{DateTime, Utc};
@@ -23,6 +28,7 @@ use crate::db::{DbError, LocalDb, SnapshotProgress, SnapshotStep};
 use crate::http::{self, ApiFailure, Changes, Pushed};
 use crate::lock::{self, SYNC_LOCK};
 use crate::platform;
+use crate::session::Auth;
 
 /// The Background Sync tag: the app registers it after each local write, and the service
 /// worker's `sync` handler answers it with a run.
@@ -31,6 +37,10 @@ pub const BACKGROUND_SYNC_TAG: &str = "bedside-sync";
 /// What the service worker posts to the app's pages after a run: they read the tablet's
 /// copy again.
 pub const SYNCED_MESSAGE: &str = "bedside-synced";
+
+/// What the service worker posts to the app's pages when the server said the tablet is
+/// revoked and the run wiped it: they show the sign-in screen and say why.
+pub const DEVICE_REVOKED_MESSAGE: &str = "bedside-device-revoked";
 
 /// The most mutations sent in one push.
 pub const PUSH_BATCH: usize = 100;
@@ -97,9 +107,16 @@ impl SyncError {
         }
     }
 
-    /// The server refused the token: only signing in again helps.
+    /// The server refused the token, and a refresh did not help: only signing in again
+    /// does.
     pub fn is_unauthenticated(&self) -> bool {
         matches!(self, Self::Api(ApiFailure::Unauthenticated(_)))
+    }
+
+    /// The server said this tablet was removed from the home's devices (403
+    /// `device_revoked`); [`sync`] has wiped it.
+    pub fn is_device_revoked(&self) -> bool {
+        matches!(self, Self::Api(a) if a.is_device_revoked())
     }
 }
 
@@ -120,20 +137,32 @@ impl From<ApiFailure> for SyncError {
 
 type SyncResult<T> = Result<T, SyncError>;
 
-/// One sync run, under the sync lock, with the stored session's token. `progress` hears
-/// how far it has got.
+/// One sync run, under the sync lock, with the stored session. `progress` hears how far
+/// it has got. When the server says the tablet is revoked, the run wipes the local store
+/// (as a sign-out does) before it returns that error.
 pub async fn sync(db: &LocalDb, progress: &dyn Fn(Progress)) -> SyncResult<SyncReport> {
-    lock::exclusive(SYNC_LOCK, run(db, progress)).await
+    lock::exclusive(SYNC_LOCK, async {
+        let result = run(db, progress).await;
+        if let Err(e) = &result
+            && e.is_device_revoked()
+        {
+            // Reported as revoked even if the wipe fails: the app wipes again as it
+            // shows the sign-in screen, and says so if it cannot.
+            let _ = db.wipe().await;
+        }
+        result
+    })
+    .await
 }
 
 async fn run(db: &LocalDb, progress: &dyn Fn(Progress)) -> SyncResult<SyncReport> {
-    let session = db.session().await?.ok_or(SyncError::NotSignedIn)?;
+    let auth = Auth::load(db).await?;
     let mut report = SyncReport::default();
 
     // What staff wrote goes first: it is what must never be lost. A push that fails for
     // a reason other than no network or the sign-in (the server failing at pushes only,
     // say) does not stop the pull; the run still reports it.
-    let pushed = push(db, &session.token, progress).await;
+    let pushed = push(db, &auth, progress).await;
     let push_error = match pushed {
         Ok(n) => {
             report.pushed = n;
@@ -144,10 +173,11 @@ async fn run(db: &LocalDb, progress: &dyn Fn(Progress)) -> SyncResult<SyncReport
             | SyncError::SessionChanged
             | SyncError::NotSignedIn),
         ) => return Err(e),
+        Err(e) if e.is_device_revoked() => return Err(e),
         Err(e) => Some(e),
     };
 
-    let (pulled, as_of) = pull(db, &session, progress).await?;
+    let (pulled, as_of) = pull(db, &auth, progress).await?;
     report.pulled = pulled;
     report.as_of = Some(as_of);
     match push_error {
@@ -157,14 +187,17 @@ async fn run(db: &LocalDb, progress: &dyn Fn(Progress)) -> SyncResult<SyncReport
 }
 
 /// Pushes every pending mutation, a batch at a time. Returns how many were answered.
-async fn push(db: &LocalDb, token: &str, progress: &dyn Fn(Progress)) -> SyncResult<usize> {
+async fn push(db: &LocalDb, auth: &Auth<'_>, progress: &dyn Fn(Progress)) -> SyncResult<usize> {
+    let session = auth.key();
     let first = db.outbox().await?;
     let pending = first.iter().filter(|i| i.is_pending()).count();
     if pending == 0 {
         return Ok(0);
     }
     progress(Progress::Pushing { waiting: pending });
-    let device_id = db.ensure_device_id(token, platform::new_device_id).await?;
+    let device_id = db
+        .ensure_device_id(&session, platform::new_device_id)
+        .await?;
     // Enough rounds for every batch, a renumbering after a gap, and writes made while
     // pushing; a server that keeps answering without answering is not chased forever.
     let rounds = pending / PUSH_BATCH + 4;
@@ -179,7 +212,13 @@ async fn push(db: &LocalDb, token: &str, progress: &dyn Fn(Progress)) -> SyncRes
             device_id,
             mutations: batch.clone(),
         };
-        let (reply, failure) = match http::push(token, &request).await {
+        let answer = auth
+            .call(|token| {
+                let request = &request;
+                async move { http::push(&token, request).await }
+            })
+            .await;
+        let (reply, failure) = match answer {
             Ok(Pushed::Answered(response)) => (PushReply::Answered(response), None),
             Ok(Pushed::Gap { expected }) => (PushReply::Gap { expected }, None),
             // No answer, or not one the tablet can use: the batch waits for the next
@@ -188,10 +227,10 @@ async fn push(db: &LocalDb, token: &str, progress: &dyn Fn(Progress)) -> SyncRes
         };
         let was_answered = matches!(reply, PushReply::Answered(_));
         let next = db
-            .store_push_result(token, &batch, reply, platform::now())
+            .store_push_result(&session, &batch, reply, platform::now())
             .await?;
         if let Some(e) = failure {
-            return Err(e.into());
+            return Err(e);
         }
         if was_answered {
             answered += batch.len();
@@ -208,19 +247,21 @@ async fn push(db: &LocalDb, token: &str, progress: &dyn Fn(Progress)) -> SyncRes
 /// Returns what it pulled and the time the copy is up to date as of.
 async fn pull(
     db: &LocalDb,
-    session: &LoginResponse,
+    auth: &Auth<'_>,
     progress: &dyn Fn(Progress),
 ) -> SyncResult<(Pulled, DateTime<Utc>)> {
-    let token = session.token.as_str();
-    let home = session.staff.home.id;
+    let session = auth.key();
+    let home = auth.session().staff.home.id;
     progress(Progress::Checking);
-    let status = http::sync_status(token).await?;
+    let status = auth
+        .call(|token| async move { http::sync_status(&token).await })
+        .await?;
 
     // A snapshot under way carries on, unless it was for another home.
     let resume = match db.snapshot_progress().await? {
         Some(p) if p.home == home && p.next.is_some() => Some(p),
         Some(_) => {
-            db.abandon_snapshot(token).await?;
+            db.abandon_snapshot(&session).await?;
             None
         }
         None => None,
@@ -240,7 +281,7 @@ async fn pull(
         (Some(_), _) | (None, Pull::Snapshot) => None,
         (None, Pull::Changes { since }) => Some(since),
         (None, Pull::UpToDate) => {
-            db.set_as_of(token, status.server_time).await?;
+            db.set_as_of(&session, status.server_time).await?;
             return Ok((Pulled::Nothing, status.server_time));
         }
     };
@@ -249,12 +290,12 @@ async fn pull(
         let from = match since.take() {
             Some(since) => since,
             None => {
-                let (pinned, pages) = snapshot(db, token, resume.take(), progress).await?;
+                let (pinned, pages) = snapshot(db, auth, resume.take(), progress).await?;
                 snapshot_pages = Some(snapshot_pages.unwrap_or(0) + pages);
                 pinned
             }
         };
-        match changes(db, token, from, &status, progress).await? {
+        match changes(db, auth, from, &status, progress).await? {
             Some(done) => break done,
             // 410: the log no longer reaches the cursor: start again from a snapshot.
             // A 410 straight after a snapshot is the server's fault, not ours.
@@ -275,15 +316,20 @@ async fn pull(
 /// the last with the time of `status`. `None` when the server answers 410.
 async fn changes(
     db: &LocalDb,
-    token: &str,
+    auth: &Auth<'_>,
     mut since: Cursor,
     status: &SyncStatus,
     progress: &dyn Fn(Progress),
 ) -> SyncResult<Option<(u32, usize)>> {
+    let session = auth.key();
     let mut pages = 0u32;
     let mut writes = 0usize;
     loop {
-        let page = match http::changes(token, &since).await? {
+        let from = &since;
+        let page = auth
+            .call(|token| async move { http::changes(&token, from).await })
+            .await?;
+        let page = match page {
             Changes::Expired => return Ok(None),
             Changes::Page(page) => page,
         };
@@ -293,7 +339,7 @@ async fn changes(
         }
         let last = !page.more;
         writes += db
-            .apply_changes_page(token, &page, last.then_some(status.server_time))
+            .apply_changes_page(&session, &page, last.then_some(status.server_time))
             .await?;
         pages += 1;
         progress(Progress::ChangesPage { stored: pages });
@@ -308,33 +354,52 @@ async fn changes(
 /// how many pages this call stored.
 async fn snapshot(
     db: &LocalDb,
-    token: &str,
+    auth: &Auth<'_>,
     resume: Option<SnapshotProgress>,
     progress: &dyn Fn(Progress),
 ) -> SyncResult<(Cursor, u32)> {
+    let session = auth.key();
     let mut state = resume;
     let mut restarted = false;
     let mut pages = 0u32;
-    // The page already asked for while the previous one was stored.
-    let mut asked: Option<http::SnapshotRequest> = None;
+    // The page already asked for while the previous one was stored, with the token it
+    // was asked with.
+    let mut asked: Option<(String, Option<String>, http::SnapshotRequest)> = None;
     loop {
-        let request = match asked.take() {
-            Some(request) => request,
+        let (token, page_token, request) = match asked.take() {
+            Some(asked) => asked,
             None => {
                 let page_token = state.as_ref().and_then(|p| p.next.clone());
-                http::snapshot_start(token, page_token.as_deref())
+                let token = auth.token().await?;
+                let request = http::snapshot_start(&token, page_token.as_deref());
+                (token, page_token, request)
             }
         };
-        let fetched = request.finish().await;
+        // A token refused on the way (it expired while the last page was stored) is
+        // refreshed and the page asked for again, once.
+        let fetched = match request.finish().await {
+            Err(e @ ApiFailure::Unauthenticated(_)) => {
+                let page = page_token.as_deref();
+                auth.retry(
+                    Err(e),
+                    &token,
+                    |t| async move { http::snapshot(&t, page).await },
+                )
+                .await
+            }
+            other => other.map_err(SyncError::Api),
+        };
         let forgotten = match &fetched {
             // The server no longer knows the page token (it restarted, or the snapshot
             // expired), or has pinned another one: start again, once.
-            Err(ApiFailure::Server { status, .. }) => matches!(status, 400 | 404 | 410),
+            Err(SyncError::Api(ApiFailure::Server { status, .. })) => {
+                matches!(status, 400 | 404 | 410)
+            }
             Ok(snap) => state.as_ref().is_some_and(|p| p.pinned != snap.page.pinned),
             Err(_) => false,
         };
         if forgotten && state.is_some() && !restarted {
-            db.abandon_snapshot(token).await?;
+            db.abandon_snapshot(&session).await?;
             state = None;
             restarted = true;
             continue;
@@ -344,13 +409,16 @@ async fn snapshot(
             return Err(SyncError::Api(ApiFailure::BadResponse));
         }
         // The next page comes over the network while this one is stored.
-        asked = snap
-            .page
-            .next
-            .as_deref()
-            .map(|next| http::snapshot_start(token, Some(next)));
+        asked = match snap.page.next.clone() {
+            Some(next) => {
+                let token = auth.token().await?;
+                let request = http::snapshot_start(&token, Some(&next));
+                Some((token, Some(next), request))
+            }
+            None => None,
+        };
         let step = db
-            .store_snapshot_page(token, state.as_ref(), &snap.page, Some(&snap.parsed))
+            .store_snapshot_page(&session, state.as_ref(), &snap.page, Some(&snap.parsed))
             .await?;
         pages += 1;
         match step {

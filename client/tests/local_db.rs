@@ -837,3 +837,100 @@ async fn an_outdated_connection_steps_aside_for_a_newer_version() {
     newer.close();
     LocalDb::delete_named(&name).await.unwrap();
 }
+
+fn signed_in_answer(token: &str, refresh: &str) -> bedside_domain::api::SignInResponse {
+    bedside_domain::api::SignInResponse {
+        login: session(token),
+        refresh_token: refresh.into(),
+        refresh_expires_at: at(30, 21),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_keeps_the_sync_writing_but_another_sign_in_stops_it() {
+    use bedside_client::StoredSession;
+
+    let db = signed_in("refreshed").await;
+    seed(&db, vec![resident(1, "Ada")], vec![], 10).await;
+    let stored = StoredSession::signed_in(
+        signed_in_answer("access-1", "refresh-1"),
+        at(2, 9),
+        "sign-in-a".into(),
+    );
+    db.set_stored_session(&stored).await.unwrap();
+    // What the app's pages read: the access token and who signed in.
+    assert_eq!(db.session().await.unwrap(), Some(session("access-1")));
+
+    // The new pair replaces the old one, for the same sign-in.
+    let refreshed = db
+        .store_refreshed(
+            "sign-in-a",
+            &signed_in_answer("access-2", "refresh-2"),
+            at(2, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refreshed.key(), "sign-in-a");
+    assert_eq!(db.stored_session().await.unwrap(), Some(refreshed.clone()));
+    assert_eq!(db.session().await.unwrap(), Some(session("access-2")));
+
+    // A sync that started before the refresh still writes: it goes by the sign-in.
+    let page = |seq| ChangesPage {
+        changes: vec![Change::Entry {
+            seq,
+            entry: allergy(1, 1, "Penicillin"),
+        }],
+        cursor: cursor(seq),
+        more: false,
+    };
+    assert_eq!(
+        db.apply_changes_page("sign-in-a", &page(11), None)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(db.cursor().await.unwrap(), Some(cursor(11)));
+
+    // Another sign-in: the old run's pages and refreshes write nothing.
+    let other = StoredSession::signed_in(
+        signed_in_answer("access-b", "refresh-b"),
+        at(2, 11),
+        "sign-in-b".into(),
+    );
+    db.set_stored_session(&other).await.unwrap();
+    assert_eq!(
+        db.apply_changes_page("sign-in-a", &page(12), None).await,
+        Err(DbError::SessionChanged)
+    );
+    assert_eq!(
+        db.store_refreshed(
+            "sign-in-a",
+            &signed_in_answer("access-3", "refresh-3"),
+            at(2, 12)
+        )
+        .await,
+        Err(DbError::SessionChanged)
+    );
+    assert_eq!(db.stored_session().await.unwrap(), Some(other));
+
+    // A sign-out's wipe takes the refresh token with it.
+    db.wipe().await.unwrap();
+    assert_eq!(db.stored_session().await.unwrap(), None);
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_inside_a_sync_takes_its_own_lock_without_waiting_for_the_sync() {
+    use bedside_client::lock::{AUTH_LOCK, SYNC_LOCK, exclusive};
+    use std::cell::RefCell;
+
+    let order = RefCell::new(Vec::new());
+    exclusive(SYNC_LOCK, async {
+        order.borrow_mut().push("sync");
+        // With one queue for every name this would wait for the sync, which waits for
+        // it: a deadlock.
+        exclusive(AUTH_LOCK, async { order.borrow_mut().push("refresh") }).await;
+        order.borrow_mut().push("sync done");
+    })
+    .await;
+    assert_eq!(*order.borrow(), vec!["sync", "refresh", "sync done"]);
+}

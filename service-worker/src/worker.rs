@@ -82,7 +82,9 @@ impl ShellWorker {
     /// app's, under the same lock, with the session the app stored in IndexedDB. Open
     /// pages are told when it is done, so they show what it stored. Rejects when the
     /// network failed, so the browser tries again later; resolves when there is nothing
-    /// a retry would change (nobody signed in, the sign-in expired, a refusal).
+    /// a retry would change (nobody signed in, the sign-in expired, a refusal). The run
+    /// refreshes the session's tokens under the same lock as the app's, and wipes a
+    /// revoked tablet.
     pub fn sync(&self) -> Promise {
         future_to_promise(async move {
             let scope = scope()?;
@@ -93,12 +95,16 @@ impl ShellWorker {
             db.close();
             // Even a failed run may have stored something (an attempt counted, pages
             // pulled before the network went).
-            if !matches!(
-                result,
-                Err(bedside_client::SyncError::NotSignedIn
-                    | bedside_client::SyncError::SessionChanged)
-            ) {
-                tell_pages(&scope).await;
+            match &result {
+                Err(
+                    bedside_client::SyncError::NotSignedIn
+                    | bedside_client::SyncError::SessionChanged,
+                ) => {}
+                // The run wiped the tablet: pages show the sign-in screen and say why.
+                Err(e) if e.is_device_revoked() => {
+                    tell_pages(&scope, DEVICE_REVOKED_MESSAGE).await;
+                }
+                _ => tell_pages(&scope, SYNCED_MESSAGE).await,
             }
             match result {
                 Err(e) if e.is_transient() => Err(JsError::new(&e.to_string()).into()),
@@ -143,11 +149,13 @@ impl ShellWorker {
     }
 }
 
-pub use bedside_client::sync::{BACKGROUND_SYNC_TAG as SYNC_TAG, SYNCED_MESSAGE};
+pub use bedside_client::sync::{
+    BACKGROUND_SYNC_TAG as SYNC_TAG, DEVICE_REVOKED_MESSAGE, SYNCED_MESSAGE,
+};
 
-/// Posts [`SYNCED_MESSAGE`] to every open page of the app. Best effort: a page that
-/// misses it catches up at its own next sync.
-async fn tell_pages(scope: &ServiceWorkerGlobalScope) {
+/// Posts `message` ([`SYNCED_MESSAGE`] or [`DEVICE_REVOKED_MESSAGE`]) to every open page
+/// of the app. Best effort: a page that misses it catches up at its own next sync.
+async fn tell_pages(scope: &ServiceWorkerGlobalScope, message: &str) {
     let Ok(clients) = JsFuture::from(scope.clients().match_all()).await else {
         return;
     };
@@ -156,7 +164,7 @@ async fn tell_pages(scope: &ServiceWorkerGlobalScope) {
     };
     for client in clients.iter() {
         if let Ok(client) = client.dyn_into::<web_sys::Client>() {
-            let _ = client.post_message(&JsValue::from_str(SYNCED_MESSAGE));
+            let _ = client.post_message(&JsValue::from_str(message));
         }
     }
 }

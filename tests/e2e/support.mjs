@@ -65,15 +65,18 @@ export async function tempDir(prefix) {
  * - `halt()` ends it and keeps the database, as a power cut or a restart would.
  * - `restart()` starts it again on the same database and the same port, so a tablet's
  *   origin (and with it its IndexedDB and service worker) stays the same.
+ *
+ * `extraArgs` are added to `bedside serve`'s arguments, on every start (e.g.
+ * `['--token-ttl-minutes', '1']`).
  */
-export async function startServer() {
+export async function startServer(extraArgs = []) {
   const bin = required('BEDSIDE_BIN', path.join(REPO, 'target', 'debug', 'bedside'));
   const dist = required('BEDSIDE_DIST', path.join(REPO, 'dist'));
   const temp = await tempDir('server');
   const db = path.join(temp.dir, 'e2e.db');
   let running;
   try {
-    running = await launch(bin, dist, db, '127.0.0.1:0');
+    running = await launch(bin, dist, db, '127.0.0.1:0', extraArgs);
   } catch (error) {
     await temp.remove();
     throw error;
@@ -85,7 +88,7 @@ export async function startServer() {
     },
     restart: async () => {
       await running.kill();
-      running = await launch(bin, dist, db, new URL(server.url).host);
+      running = await launch(bin, dist, db, new URL(server.url).host, extraArgs);
     },
     stop: async () => {
       await running.kill();
@@ -96,8 +99,8 @@ export async function startServer() {
 }
 
 /** One run of the server on `db`, listening on `addr`; `kill()` ends it (idempotent). */
-async function launch(bin, dist, db, addr) {
-  const args = ['serve', '--db', db, '--addr', addr, '--demo', '--assets', dist];
+async function launch(bin, dist, db, addr, extraArgs = []) {
+  const args = ['serve', '--db', db, '--addr', addr, '--demo', '--assets', dist, ...extraArgs];
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   // If this process dies before kill() runs, the server must not outlive it.
   const killOnExit = () => child.kill('SIGKILL');

@@ -8,8 +8,9 @@
 use std::ops::Deref;
 use std::rc::Rc;
 
-use bedside_client::platform;
-use bedside_client::sync::{Progress, SYNCED_MESSAGE};
+use bedside_client::StoredSession;
+use bedside_client::sync::{DEVICE_REVOKED_MESSAGE, Progress, SYNCED_MESSAGE};
+use bedside_client::{platform, session};
 use bedside_domain::PersonId;
 use bedside_domain::api::LoginResponse;
 use bedside_domain::sync::wire::MutationOp;
@@ -130,13 +131,16 @@ impl AppHandle {
         self.sign_out_now();
     }
 
-    /// Signs out and wipes the tablet, unsent items included.
+    /// Signs out and wipes the tablet, unsent items included. The session is ended on
+    /// the server first (best effort, online only, a few seconds at most), so its
+    /// tokens stop working even if a copy of them survived somewhere.
     pub fn sign_out_now(&self) {
         let Some(db) = self.db() else { return };
         self.epoch().bump();
         self.syncer.stop();
         let dispatch = self.state.dispatcher();
         spawn_local(async move {
+            session::end_on_server(&db).await;
             let problem = db.wipe().await.err().map(|e| {
                 format!(
                     "Signed out, but the records on this tablet could not all be removed ({e}). \
@@ -182,7 +186,8 @@ impl AppHandle {
         self.state.session.as_ref().map(|s| s.staff.role)
     }
 
-    /// The signed-in member of staff's token, for the few requests a page makes itself.
+    /// The signed-in member of staff's token, for the few requests a page makes itself:
+    /// the current one (the state follows every refresh, by this app or its worker).
     pub fn token(&self) -> Option<AttrValue> {
         self.state
             .session
@@ -256,8 +261,11 @@ pub fn AppProvider(props: &AppProviderProps) -> Html {
                     let data = js_sys::Reflect::get(event, &JsValue::from_str("data"))
                         .ok()
                         .and_then(|d| d.as_string());
-                    if data.as_deref() == Some(SYNCED_MESSAGE) {
-                        syncer.reload();
+                    match data.as_deref() {
+                        Some(SYNCED_MESSAGE) => syncer.reload(),
+                        // The worker heard the tablet is revoked, and wiped it.
+                        Some(DEVICE_REVOKED_MESSAGE) => syncer.device_revoked(),
+                        _ => {}
                     }
                 })
             });
@@ -366,16 +374,23 @@ async fn sign_in(
         return;
     }
     dispatch.dispatch(Action::SignInWorking("Signing in…".to_owned()));
-    let session = match api::login(&username, &password).await {
-        Ok(session) => session,
+    let answer = match api::login(&username, &password).await {
+        Ok(answer) => answer,
         Err(e) => return fail(e.sign_in_message()),
     };
     let mine = syncer.epoch().bump();
+    // Names this sign-in, so that the sync can tell a refresh of its tokens from a
+    // sign-out or another sign-in. Random where it can be; the first token is as unique.
+    let key = platform::new_device_id()
+        .map(|id| id.to_string())
+        .unwrap_or_else(|| answer.login.token.clone());
+    let stored = StoredSession::signed_in(answer, platform::now(), key);
+    let session = stored.login();
 
     // Kept so a failed download does not lose the earlier sign-in, which is what lets
     // the stored records open offline.
-    let previous = db.session().await.ok().flatten();
-    if let Err(e) = db.set_session(&session).await {
+    let previous = db.stored_session().await.ok().flatten();
+    if let Err(e) = db.set_stored_session(&stored).await {
         return fail(format!(
             "Signed in, but this tablet could not store the sign-in ({e})."
         ));
@@ -432,6 +447,11 @@ async fn sign_in(
     };
     let Ok(local) = local else { return };
     let outbox = db.outbox().await.unwrap_or_default();
+    // The download may have refreshed the tokens: the state holds the current ones.
+    let session = match db.session().await {
+        Ok(Some(current)) if current.staff.id == session.staff.id => current,
+        _ => session,
+    };
     dispatch.dispatch(Action::SignedIn {
         session,
         local,
@@ -440,11 +460,11 @@ async fn sign_in(
     });
 }
 
-async fn restore_session(db: &LocalDb, previous: Option<LoginResponse>) {
+async fn restore_session(db: &LocalDb, previous: Option<StoredSession>) {
     // Best effort: if this fails too the tablet asks for a sign-in next time, which is
     // safe.
     let _ = match previous {
-        Some(p) => db.set_session(&p).await,
+        Some(p) => db.set_stored_session(&p).await,
         None => db.clear_session().await,
     };
 }

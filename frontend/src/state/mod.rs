@@ -35,6 +35,11 @@ pub use handle::{AppHandle, AppProvider, use_app};
 /// patchy Wi-Fi, short enough that someone looks before the next shift.
 pub const WAITING_TOO_LONG: Duration = Duration::hours(4);
 
+/// What the sign-in screen says after the server refused this tablet as revoked (and the
+/// tablet wiped itself).
+pub const DEVICE_REMOVED: &str = "This tablet has been removed from the home's devices, so \
+     the records on it have been deleted. Ask a manager to add it again before signing in.";
+
 /// The local store, compared by identity so the state can be compared.
 #[derive(Debug, Clone)]
 pub struct Db(pub Rc<LocalDb>);
@@ -293,6 +298,9 @@ pub enum Action {
         outbox: Vec<OutboxItem>,
         notice: Option<Notice>,
     },
+    /// The stored session as it is now: a refresh (here or in the worker) may have
+    /// replaced its token. Taken only for the member of staff already signed in.
+    SessionRefreshed(LoginResponse),
     SyncStarted,
     /// A sync run ended: what the tablet holds now (the copy only when it may have
     /// changed), and how the run went.
@@ -343,8 +351,19 @@ impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        if let Action::SessionRefreshed(session) = &action {
+            // Unchanged (the usual case): the same state, so nothing renders again.
+            let refreshed = self
+                .session
+                .as_ref()
+                .is_some_and(|s| s.staff.id == session.staff.id && s != session);
+            if !refreshed {
+                return self;
+            }
+        }
         let mut s = (*self).clone();
         match action {
+            Action::SessionRefreshed(session) => s.session = Some(session),
             Action::Opened { db, stored, outbox } => {
                 s.db = Some(db);
                 s.outbox = Outbox::new(outbox);
@@ -607,6 +626,66 @@ mod tests {
             performed_at: at(7),
         };
         assert_eq!(s.entry_state(&entry(4, 1, stay)), None);
+    }
+
+    fn login(staff: u128, token: &str) -> LoginResponse {
+        use bedside_domain::api::{Role, StaffInfo};
+        LoginResponse {
+            token: token.into(),
+            expires_at: at(10),
+            staff: StaffInfo {
+                id: bedside_domain::StaffId(Uuid::from_u128(staff)),
+                username: "oak.carer".into(),
+                role: Role::Carer,
+                home: HomeInfo {
+                    id: bedside_domain::HomeId(Uuid::from_u128(7)),
+                    name: "Oak Lodge".into(),
+                },
+            },
+        }
+    }
+
+    #[test]
+    fn the_state_takes_a_refreshed_token_only_for_whoever_is_signed_in() {
+        let mut s = AppState::new(true);
+        s.session = Some(login(1, "first"));
+        let s = Rc::new(s);
+
+        let same = Rc::clone(&s).reduce(Action::SessionRefreshed(login(1, "first")));
+        assert!(Rc::ptr_eq(&same, &s), "nothing new: the same state");
+
+        let refreshed = Rc::clone(&s).reduce(Action::SessionRefreshed(login(1, "second")));
+        assert_eq!(
+            refreshed.session.as_ref().map(|s| s.token.as_str()),
+            Some("second")
+        );
+
+        // Someone else's session (another tab signed in meanwhile) is not taken here:
+        // the sign-in flow does that.
+        let other = Rc::clone(&s).reduce(Action::SessionRefreshed(login(2, "theirs")));
+        assert_eq!(
+            other.session.as_ref().map(|s| s.token.as_str()),
+            Some("first")
+        );
+        // Nor is any after sign-out.
+        let signed_out = Rc::new(AppState::new(true));
+        let after = Rc::clone(&signed_out).reduce(Action::SessionRefreshed(login(1, "x")));
+        assert_eq!(after.session, None);
+    }
+
+    #[test]
+    fn a_revoked_tablet_shows_the_sign_in_screen_and_says_why() {
+        let mut s = AppState::new(true);
+        s.session = Some(login(1, "first"));
+        s.phase = Phase::Ready;
+        let s = Rc::new(s).reduce(Action::SignedOut {
+            problem: Some(DEVICE_REMOVED.to_owned()),
+        });
+        assert_eq!(s.phase, Phase::SignedOut);
+        assert_eq!(s.session, None);
+        assert!(
+            matches!(&s.notice, Some(Notice::Problem(p)) if p.contains("removed from the home's devices"))
+        );
     }
 
     #[test]

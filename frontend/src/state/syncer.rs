@@ -7,6 +7,11 @@
 //! 5 min); requests during a run are folded into one more run after it. After each local
 //! write the service worker's Background Sync is asked for too, where the browser has it,
 //! so the outbox is sent even if the app is closed first; nothing depends on it.
+//!
+//! The run refreshes the session's tokens when they are due (`bedside_client::session`);
+//! after each run, and after the worker's, the state takes the stored session's current
+//! token, so pages that fetch for themselves use it. A run that hears the tablet is
+//! revoked has wiped it: the app shows the sign-in screen, saying why.
 
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
@@ -138,6 +143,10 @@ impl Syncer {
         if self.0.epoch.current() != mine {
             return Err(SyncError::SessionChanged);
         }
+        if matches!(&result, Err(e) if e.is_device_revoked()) {
+            self.device_revoked();
+            return result;
+        }
 
         let outcome = outcome(&result);
         match &outcome {
@@ -161,8 +170,12 @@ impl Syncer {
                 None
             };
             let outbox = db.outbox().await.ok();
+            let session = db.session().await.ok().flatten();
             if self.0.epoch.current() != mine {
                 return result;
+            }
+            if let Some(session) = session {
+                self.0.dispatch.dispatch(Action::SessionRefreshed(session));
             }
             self.0.dispatch.dispatch(Action::SyncEnded {
                 local,
@@ -192,7 +205,11 @@ impl Syncer {
         spawn_local(async move {
             let local = db.load_home().await.ok();
             let outbox = db.outbox().await.ok();
+            let session = db.session().await.ok().flatten();
             if epoch.current() == mine {
+                if let Some(session) = session {
+                    dispatch.dispatch(Action::SessionRefreshed(session));
+                }
                 dispatch.dispatch(Action::SyncEnded {
                     local,
                     outbox,
@@ -200,6 +217,29 @@ impl Syncer {
                     at: bedside_client::platform::now(),
                 });
             }
+        });
+    }
+
+    /// The server said this tablet has been removed from the home's devices, and the run
+    /// (here or in the worker) wiped it: no more runs; the sign-in screen says why.
+    pub(super) fn device_revoked(&self) {
+        self.0.epoch.bump();
+        self.stop();
+        let db = self.0.db.borrow().clone();
+        let dispatch = self.0.dispatch.clone();
+        spawn_local(async move {
+            // Wiped already by the run; again here (it is idempotent) in case that failed.
+            let wiped = match db {
+                Some(db) => db.wipe().await.is_ok(),
+                None => true,
+            };
+            let mut words = super::DEVICE_REMOVED.to_owned();
+            if !wiped {
+                words.push_str(" The records could not all be removed: tell the manager.");
+            }
+            dispatch.dispatch(Action::SignedOut {
+                problem: Some(words),
+            });
         });
     }
 
