@@ -11,9 +11,11 @@ pub mod dates;
 pub mod ids;
 pub mod news2;
 pub mod nhs_number;
+pub mod order;
 pub mod record;
 pub mod summary;
 pub mod sync;
+pub mod text;
 
 pub use ids::{DeviceId, EntryId, HomeId, PersonId, ResidencyId, StaffId};
 pub use nhs_number::{NhsNumber, NhsNumberError};

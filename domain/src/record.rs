@@ -147,11 +147,11 @@ impl Concept {
     }
 
     /// A key for "the same thing": the code when there is one, otherwise the text
-    /// without case or surrounding space.
+    /// without case (as [`crate::text::fold_case`] folds it) or surrounding space.
     pub fn key(&self) -> String {
         match &self.coding {
             Some(c) => format!("{}|{}", c.system, c.code),
-            None => self.text.trim().to_lowercase(),
+            None => crate::text::fold_case(self.text.trim()),
         }
     }
 }

@@ -10,10 +10,12 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::order;
 use crate::record::{
     AboutMeTopic, AdvanceCareForm, ClinicalStatus, Concept, CprDecision, DocumentType, Entry,
     EntryBody, LabValue, MedicationStatus, ResidencyStatus, Resident, StayStatus,
 };
+use crate::text::fold_case;
 
 /// Current entries only, newest first by when they were written.
 fn current(entries: &[Entry]) -> impl Iterator<Item = &Entry> {
@@ -21,7 +23,7 @@ fn current(entries: &[Entry]) -> impl Iterator<Item = &Entry> {
 }
 
 fn newest_first(list: &mut [&Entry]) {
-    list.sort_by_key(|e| std::cmp::Reverse(e.provenance.authored_at));
+    order::sort_by_key(list, |e| std::cmp::Reverse(e.provenance.authored_at));
 }
 
 /// Allergies as the banner must show them.
@@ -218,7 +220,7 @@ pub fn conditions(entries: &[Entry]) -> Vec<&Entry> {
             _ => None,
         })
         .collect();
-    list.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    order::sort_by(&mut list, |a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
     list.into_iter().map(|(_, _, e)| e).collect()
 }
 
@@ -308,7 +310,7 @@ pub fn medication_lines(entries: &[Entry]) -> Vec<MedicationLine<'_>> {
                 ..
             } => {
                 let mut s = supplies.remove(&key).unwrap_or_default();
-                s.sort_by_key(|x| std::cmp::Reverse(x.dispensed_on));
+                order::sort_by_key(&mut s, |x| std::cmp::Reverse(x.dispensed_on));
                 Some(MedicationLine {
                     medicine,
                     order,
@@ -321,15 +323,10 @@ pub fn medication_lines(entries: &[Entry]) -> Vec<MedicationLine<'_>> {
             _ => None,
         })
         .collect();
-    lines.sort_by(|a, b| {
+    order::sort_by(&mut lines, |a, b| {
         (a.status != MedicationStatus::Active)
             .cmp(&(b.status != MedicationStatus::Active))
-            .then_with(|| {
-                a.medicine
-                    .text
-                    .to_lowercase()
-                    .cmp(&b.medicine.text.to_lowercase())
-            })
+            .then_with(|| fold_case(&a.medicine.text).cmp(&fold_case(&b.medicine.text)))
     });
     lines
 }
@@ -358,7 +355,7 @@ pub fn documents(entries: &[Entry], doc_type: Option<DocumentType>) -> Vec<&Entr
             _ => None,
         })
         .collect();
-    list.sort_by_key(|x| std::cmp::Reverse((x.0, x.1)));
+    order::sort_by_key(&mut list, |x| std::cmp::Reverse((x.0, x.1)));
     list.into_iter().map(|(_, _, e)| e).collect()
 }
 
@@ -401,7 +398,7 @@ pub fn lab_series<'a>(entries: &'a [Entry], test_key: &str) -> Vec<&'a Entry> {
     let mut list: Vec<&Entry> = current(entries)
         .filter(|e| matches!(&e.body, EntryBody::LabResult { test, .. } if test.key() == test_key))
         .collect();
-    list.sort_by_key(|e| lab_taken_at(e));
+    order::sort_by_key(&mut list, |e| lab_taken_at(e));
     list
 }
 
@@ -416,7 +413,7 @@ pub fn recent_labs(entries: &[Entry]) -> Vec<LabLine<'_>> {
     let mut lines: Vec<LabLine<'_>> = by_test
         .into_values()
         .filter_map(|mut list| {
-            list.sort_by_key(|e| std::cmp::Reverse(lab_taken_at(e)));
+            order::sort_by_key(&mut list, |e| std::cmp::Reverse(lab_taken_at(e)));
             Some(LabLine {
                 latest: list.first().copied()?,
                 previous: list.get(1).copied(),
@@ -424,7 +421,7 @@ pub fn recent_labs(entries: &[Entry]) -> Vec<LabLine<'_>> {
             })
         })
         .collect();
-    lines.sort_by(|a, b| {
+    order::sort_by(&mut lines, |a, b| {
         lab_taken_at(b.latest)
             .cmp(&lab_taken_at(a.latest))
             .then_with(|| lab_name(a.latest).cmp(lab_name(b.latest)))
@@ -444,7 +441,7 @@ pub fn care_plan(entries: &[Entry]) -> Vec<&Entry> {
     let mut list: Vec<&Entry> = current(entries)
         .filter(|e| matches!(e.body, EntryBody::CarePlanSection { .. }))
         .collect();
-    list.sort_by(|a, b| match (&a.body, &b.body) {
+    order::sort_by(&mut list, |a, b| match (&a.body, &b.body) {
         (
             EntryBody::CarePlanSection { area: x, .. },
             EntryBody::CarePlanSection { area: y, .. },

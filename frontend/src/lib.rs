@@ -6,15 +6,15 @@
 //! flows that change it), [`services`] (IndexedDB and the server API), [`present`]
 //! (words and order for what pages show), [`recording`] (the recording forms' checks,
 //! NEWS2 as readings come in, notes with their corrections, the handover, proposals),
-//! [`select`] (which entries a section shows), [`order`] (the one stable sort lists share),
-//! [`chart`] (the geometry of a lab trend chart), [`clock`] (the tablet's date and time).
+//! [`select`] (which entries a section shows), [`chart`] (the geometry of a lab trend chart),
+//! [`clock`] (the tablet's date and time). Lists are ordered with the stable sort the
+//! domain crate shares with the server (`bedside_domain::order`), to keep the wasm small.
 
 pub mod app;
 pub mod chart;
 pub mod clock;
 pub mod components;
 pub mod hooks;
-pub mod order;
 pub mod pages;
 pub mod present;
 pub mod recording;

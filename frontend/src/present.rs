@@ -8,6 +8,7 @@
 
 use std::cmp::Ordering;
 
+use bedside_domain::order;
 use bedside_domain::record::{
     AbnormalFlag, AdvanceCareForm, Attachment, ClinicalStatus, CprDecision, EntryBody, LabValue,
     MedicationStatus, ReferenceRange, Severity,
@@ -145,7 +146,7 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
                     }
                     (Chunk::Number(_), Chunk::Text(_)) => Ordering::Less,
                     (Chunk::Text(_), Chunk::Number(_)) => Ordering::Greater,
-                    (Chunk::Text(x), Chunk::Text(y)) => x.to_lowercase().cmp(&y.to_lowercase()),
+                    (Chunk::Text(x), Chunk::Text(y)) => lowercase(x).cmp(&lowercase(y)),
                 };
                 if ord != Ordering::Equal {
                     return ord;
@@ -200,14 +201,13 @@ pub struct ListedResident {
 impl ListedResident {
     pub fn new(stored: StoredResident) -> Self {
         let r = &stored.resident;
-        let search_key = format!(
+        let search_key = lowercase(&format!(
             "{} {} {} room {}",
             r.name.given,
             r.name.family,
             r.name.preferred.as_deref().unwrap_or(""),
             r.room
-        )
-        .to_lowercase();
+        ));
         Self { stored, search_key }
     }
 
@@ -215,14 +215,14 @@ impl ListedResident {
     pub fn matches(&self, query: &str) -> bool {
         query
             .split_whitespace()
-            .all(|word| self.search_key.contains(&word.to_lowercase()))
+            .all(|word| self.search_key.contains(&lowercase(word)))
     }
 }
 
 /// The list's order: by room as people count, then by name.
 pub fn sort_residents(list: Vec<StoredResident>) -> Vec<ListedResident> {
     let list: Vec<ListedResident> = list.into_iter().map(ListedResident::new).collect();
-    crate::order::sort_stable_by(list, |a, b| {
+    order::sorted_by(list, |a, b| {
         let (a, b) = (&a.stored.resident, &b.stored.resident);
         natural_cmp(&a.room, &b.room)
             .then_with(|| a.name.family.cmp(&b.name.family))
@@ -327,6 +327,19 @@ fn uppercase(c: char) -> String {
 #[cfg(not(target_arch = "wasm32"))]
 fn uppercase(c: char) -> String {
     c.to_uppercase().collect()
+}
+
+/// Text in lower case by the browser's Unicode case mapping (the same as
+/// `str::to_lowercase`'s): Rust's own brings its lower-case table into the wasm for
+/// sorting and searching names alone.
+#[cfg(target_arch = "wasm32")]
+fn lowercase(s: &str) -> String {
+    js_sys::JsString::from(s).to_lower_case().into()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn lowercase(s: &str) -> String {
+    s.to_lowercase()
 }
 
 pub fn clinical_status_text(status: ClinicalStatus) -> &'static str {
@@ -613,6 +626,23 @@ mod tests {
                 None => String::new(),
             };
             assert_eq!(capitalised(s), expected, "{s}");
+        }
+    }
+
+    #[test]
+    fn lower_case_follows_unicode_as_rust_does() {
+        for s in [
+            "Ward 7",
+            "ÉLODIE Ó'BRIEN",
+            "İstanbul",
+            "ΟΔΥΣΣΕΥΣ",
+            "ǅ",
+            "ẞ",
+            "Σ",
+            "ΑΣ ΑΣ",
+            "",
+        ] {
+            assert_eq!(lowercase(s), s.to_lowercase(), "{s}");
         }
     }
 

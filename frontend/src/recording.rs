@@ -11,6 +11,7 @@ use bedside_domain::api::Role;
 use bedside_domain::news2::{
     AirOrOxygen, Consciousness, Observations, Response, Score, Spo2Scale, score,
 };
+use bedside_domain::order;
 use bedside_domain::record::{CorrectionAction, Entry, EntryBody, EntryStatus};
 use bedside_domain::sync::plan::{ItemState, OutboxItem, item_state};
 use bedside_domain::sync::wire::{MutationOp, SectionKey};
@@ -418,7 +419,7 @@ pub fn recorded<'a>(entries: &'a [Entry], outbox: &'a [OutboxItem]) -> Vec<Recor
         .filter(|e| is_record(e))
         .map(|e| recorded_one(e, entries, outbox))
         .collect();
-    crate::order::sort_stable_by_key(list, |r| std::cmp::Reverse(r.entry.provenance.authored_at))
+    order::sorted_by_key(list, |r| std::cmp::Reverse(r.entry.provenance.authored_at))
 }
 
 fn recorded_one<'a>(
@@ -499,7 +500,7 @@ pub fn open_proposals(entries: &[Entry], section: EntryId) -> Vec<&Entry> {
                 if *target == section)
         })
         .collect();
-    crate::order::sort_stable_by_key(list, |e| e.provenance.authored_at)
+    order::sorted_by_key(list, |e| e.provenance.authored_at)
 }
 
 /// This tablet's decision on a proposal that the server has not yet applied, with its

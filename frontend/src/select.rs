@@ -6,6 +6,7 @@
 //! Like the domain's summary, every pick here reads current entries only: a retracted
 //! (entered-in-error) entry is never shown or counted.
 
+use bedside_domain::order;
 use bedside_domain::record::{
     AbnormalFlag, Entry, EntryBody, LabValue, MedicationStatus, ReferenceRange, StayStatus,
 };
@@ -28,7 +29,7 @@ pub fn finished_stays(entries: &[Entry]) -> Vec<&Entry> {
             _ => None,
         })
         .collect();
-    let list = crate::order::sort_stable_by_key(list, |(d, e)| {
+    let list = order::sorted_by_key(list, |(d, e)| {
         std::cmp::Reverse((*d, e.provenance.authored_at))
     });
     list.into_iter().map(|(_, e)| e).collect()
@@ -48,7 +49,7 @@ pub fn diagnostic_reports(entries: &[Entry]) -> Vec<&Entry> {
 /// Entries by a time, the latest first. One function for every such list keeps one copy
 /// of the sort in the wasm.
 fn newest_first(list: Vec<(DateTime<Utc>, &Entry)>) -> Vec<&Entry> {
-    let list = crate::order::sort_stable_by_key(list, |(t, _)| std::cmp::Reverse(*t));
+    let list = order::sorted_by_key(list, |(t, _)| std::cmp::Reverse(*t));
     list.into_iter().map(|(_, e)| e).collect()
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::wire::{Change, Cursor, Mutation, Outcome, PushResponse, SyncStatus};
 use crate::ids::{EntryId, PersonId};
+use crate::order;
 use crate::record::{Entry, Resident};
 
 /// What to pull next.
@@ -144,7 +145,7 @@ pub fn item_state(item: &OutboxItem) -> ItemState {
 /// The next mutations to send: the pending ones, in device order, at most `max`.
 pub fn next_push(outbox: &[OutboxItem], max: usize) -> Vec<Mutation> {
     let mut pending: Vec<&OutboxItem> = outbox.iter().filter(|i| i.is_pending()).collect();
-    pending.sort_by_key(|i| i.mutation.device_seq);
+    order::sort_by_key(&mut pending, |i| i.mutation.device_seq);
     pending
         .into_iter()
         .take(max)
@@ -211,7 +212,7 @@ pub fn after_push(
             mark_waiting(outbox);
             let mut pending: Vec<&mut OutboxItem> =
                 outbox.iter_mut().filter(|i| i.is_pending()).collect();
-            pending.sort_by_key(|i| i.mutation.device_seq);
+            order::sort_by_key(&mut pending, |i| i.mutation.device_seq);
             let first = pending.first().map(|i| i.mutation.device_seq);
             if first.is_some_and(|f| f != expected) {
                 for (n, item) in pending.into_iter().enumerate() {

@@ -155,7 +155,7 @@ fn missing_text(p: Param) -> String {
     match p {
         Param::AirOrOxygen => "Choose air or oxygen".to_owned(),
         Param::Consciousness => "Choose how alert the resident is".to_owned(),
-        _ => format!("Enter the {}", p.label().to_lowercase()),
+        _ => format!("Enter the {}", p.label().to_ascii_lowercase()),
     }
 }
 
