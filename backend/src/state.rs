@@ -24,6 +24,10 @@ pub struct Settings {
     pub idle_timeout: chrono::Duration,
     /// A session ends this long after sign-in, however much it is used.
     pub session_max: chrono::Duration,
+    /// How long after a refresh token was traded the same token may be traded once more
+    /// (the tablet never heard the first answer, say on a dropping connection) instead of
+    /// ending the session as reuse.
+    pub refresh_grace: chrono::Duration,
     /// How often, at most, a session's last use and its tablet's last contact are
     /// written: once a minute keeps a busy tablet from writing on every request.
     pub contact_interval: chrono::Duration,
@@ -41,6 +45,7 @@ impl Default for Settings {
             token_ttl: chrono::Duration::minutes(15),
             idle_timeout: chrono::Duration::minutes(30),
             session_max: chrono::Duration::hours(12),
+            refresh_grace: chrono::Duration::seconds(60),
             contact_interval: chrono::Duration::minutes(1),
             account_failures: Limit {
                 max: 5,

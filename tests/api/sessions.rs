@@ -133,6 +133,48 @@ async fn reusing_a_refresh_token_ends_the_whole_session() {
 }
 
 #[tokio::test]
+async fn a_refresh_whose_answer_was_lost_may_be_retried_once_within_the_grace() {
+    let app = app_with(Settings::default()).await;
+    let s = app.sign_in("ann.carer", None).await;
+
+    // The server traded the token, but the tablet never heard the answer.
+    refreshed(&app, &s.refresh_token).await;
+    // Its retry with the same token, moments later, gets a working pair...
+    let retried = refreshed(&app, &s.refresh_token).await;
+    assert_eq!(residents(&app, &retried.login.token).await, 200);
+    let next = refreshed(&app, &retried.refresh_token).await;
+    assert_eq!(residents(&app, &next.login.token).await, 200);
+
+    // A third use of the first token is reuse, grace or not: the session ends.
+    let (status, code) = error_of(refresh(&app, &s.refresh_token).await).await;
+    assert_eq!((status, code), (401, ErrorCode::SessionRevoked));
+    assert_eq!(residents(&app, &next.login.token).await, 401);
+
+    // The lost pair's refresh token was retired by the retry: using it is reuse too.
+    let s = app.sign_in("ann.carer", None).await;
+    let lost = refreshed(&app, &s.refresh_token).await;
+    let retried = refreshed(&app, &s.refresh_token).await;
+    let (status, code) = error_of(refresh(&app, &lost.refresh_token).await).await;
+    assert_eq!((status, code), (401, ErrorCode::SessionRevoked));
+    assert_eq!(residents(&app, &retried.login.token).await, 401);
+}
+
+#[tokio::test]
+async fn after_the_grace_a_traded_refresh_token_ends_the_session() {
+    let app = app_with(Settings {
+        refresh_grace: chrono::Duration::milliseconds(300),
+        ..Settings::default()
+    })
+    .await;
+    let s = app.sign_in("ann.carer", None).await;
+    let second = refreshed(&app, &s.refresh_token).await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let (status, code) = error_of(refresh(&app, &s.refresh_token).await).await;
+    assert_eq!((status, code), (401, ErrorCode::SessionRevoked));
+    assert_eq!(residents(&app, &second.login.token).await, 401);
+}
+
+#[tokio::test]
 async fn a_session_not_used_for_the_idle_time_ends() {
     let app = app_with(Settings {
         idle_timeout: chrono::Duration::milliseconds(1_500),

@@ -204,7 +204,7 @@ fn signed_in(pair: TokenPair, staff: StaffInfo) -> Response {
     responses(
         (status = 200, description = "A new pair of tokens", body = SignInResponse),
         (status = 400, description = "Malformed body", body = ApiError),
-        (status = 401, description = "Not a refresh token or signed out (`unauthenticated`); the session was idle too long or reached its end (`session_expired`); the token had already been used, so the session was ended (`session_revoked`)", body = ApiError),
+        (status = 401, description = "Not a refresh token or signed out (`unauthenticated`); the session was idle too long or reached its end (`session_expired`); the token had already been used, so the session was ended (`session_revoked`; a single retry of the most recent trade within a minute, whose answer may have been lost, gets a new pair instead)", body = ApiError),
         (status = 403, description = "The tablet has been revoked (`device_revoked`)", body = ApiError),
     )
 )]
@@ -240,7 +240,8 @@ pub async fn refresh(
         return Err(AppError::Unauthenticated);
     }
     let now = state.now();
-    if found.replaced_at.is_some() {
+    let traded_since = now - state.settings.refresh_grace;
+    if found.replaced_at.is_some_and(|t| t < traded_since) {
         return reused(&state, found.session_id, now).await;
     }
     if auth::session_over(&found, &state.settings, now) || now >= found.token_expires_at {
@@ -252,11 +253,20 @@ pub async fn refresh(
     }
     let pair = TokenPair::issue(&state.settings, now, found.session_expires_at)
         .map_err(AppError::Internal)?;
-    if !state
-        .store
-        .rotate_refresh(&hash, found.session_id, now, &pair.stored)
-        .await?
-    {
+    let traded = if found.replaced_at.is_some() {
+        // Traded moments ago: the answer may have been lost on the way to the tablet,
+        // which would otherwise be signed out for a dropped connection.
+        state
+            .store
+            .regrant_refresh(&hash, found.session_id, now, traded_since, &pair.stored)
+            .await?
+    } else {
+        state
+            .store
+            .rotate_refresh(&hash, found.session_id, now, &pair.stored)
+            .await?
+    };
+    if !traded {
         // Another request traded the same token a moment ago.
         return reused(&state, found.session_id, now).await;
     }

@@ -346,6 +346,19 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         tokens: &[NewToken; 2],
     ) -> StoreResult<bool>;
+    /// Trades a refresh token that was already traded, when it was traded at or after
+    /// `traded_since`: the tablet may never have heard the first answer. Only a token
+    /// whose trade made the session's live pair qualifies, and only once: the live pair
+    /// is retired and the new pair issued, in one transaction. `false` (and nothing written) when it does not qualify: the caller
+    /// treats that as reuse.
+    async fn regrant_refresh(
+        &self,
+        old_hash: &str,
+        session: Uuid,
+        now: DateTime<Utc>,
+        traded_since: DateTime<Utc>,
+        tokens: &[NewToken; 2],
+    ) -> StoreResult<bool>;
     /// Ends a session (if it has not ended already): none of its tokens works after this.
     async fn end_session(
         &self,

@@ -511,6 +511,68 @@ impl Store for SqliteStore {
         Ok(true)
     }
 
+    async fn regrant_refresh(
+        &self,
+        old_hash: &str,
+        session: Uuid,
+        now: DateTime<Utc>,
+        traded_since: DateTime<Utc>,
+        tokens: &[NewToken; 2],
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let traded_at: Option<Option<String>> = sqlx::query_scalar(
+            "SELECT replaced_at FROM session_tokens \
+             WHERE token_hash = $1 AND session_id = $2 AND kind = 'refresh'",
+        )
+        .bind(old_hash)
+        .bind(session.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        // Times are fixed-width text, so text order is time order.
+        let Some(Some(traded_at)) = traded_at else {
+            return Ok(false);
+        };
+        if traded_at < time_text(traded_since) {
+            return Ok(false);
+        }
+        // Its trade made the pair that is live now (a trade stamps the old token and the
+        // new ones with the same time): otherwise the session has moved on since.
+        let made_live_pair: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM session_tokens \
+             WHERE session_id = $1 AND kind = 'refresh' AND replaced_at IS NULL \
+             AND issued_at = $2)",
+        )
+        .bind(session.to_string())
+        .bind(&traded_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        if !made_live_pair {
+            return Ok(false);
+        }
+        // The pair the lost answer carried is retired as of that same trade, so it no
+        // longer made the live pair: neither it nor this token can be retried again.
+        sqlx::query(
+            "UPDATE session_tokens SET replaced_at = $2 \
+             WHERE session_id = $1 AND kind = 'refresh' AND replaced_at IS NULL",
+        )
+        .bind(session.to_string())
+        .bind(&traded_at)
+        .execute(&mut *tx)
+        .await?;
+        for token in tokens {
+            insert_token(&mut tx, session, now, token).await?;
+        }
+        sqlx::query(
+            "UPDATE auth_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2",
+        )
+        .bind(session.to_string())
+        .bind(time_text(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn end_session(
         &self,
         session: Uuid,
