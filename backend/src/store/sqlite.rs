@@ -497,16 +497,7 @@ impl Store for SqliteStore {
         if traded != 1 {
             return Ok(false);
         }
-        for token in tokens {
-            insert_token(&mut tx, session, now, token).await?;
-        }
-        sqlx::query(
-            "UPDATE auth_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2",
-        )
-        .bind(session.to_string())
-        .bind(time_text(now))
-        .execute(&mut *tx)
-        .await?;
+        issue_pair(&mut tx, session, now, tokens).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -559,16 +550,7 @@ impl Store for SqliteStore {
         .bind(&traded_at)
         .execute(&mut *tx)
         .await?;
-        for token in tokens {
-            insert_token(&mut tx, session, now, token).await?;
-        }
-        sqlx::query(
-            "UPDATE auth_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2",
-        )
-        .bind(session.to_string())
-        .bind(time_text(now))
-        .execute(&mut *tx)
-        .await?;
+        issue_pair(&mut tx, session, now, tokens).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -1284,6 +1266,25 @@ fn device_from_row(r: &SqliteRow) -> StoreResult<DeviceRow> {
 
 fn opt_time(s: Option<&str>) -> StoreResult<Option<DateTime<Utc>>> {
     s.map(parse_time).transpose()
+}
+
+/// Stores a refresh's new pair and notes the session's use, inside the caller's
+/// transaction (a trade and a retry of a lost trade both end this way).
+async fn issue_pair(
+    conn: &mut sqlx::SqliteConnection,
+    session: Uuid,
+    now: DateTime<Utc>,
+    tokens: &[NewToken; 2],
+) -> StoreResult<()> {
+    for token in tokens {
+        insert_token(&mut *conn, session, now, token).await?;
+    }
+    sqlx::query("UPDATE auth_sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2")
+        .bind(session.to_string())
+        .bind(time_text(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 async fn insert_token(
