@@ -1,73 +1,14 @@
 //! Small, synthetic records built through the server's own store and admin operations.
 
-use bedside_backend::admin;
-use bedside_backend::store::{NewEntry, NewPerson, Store};
+use bedside_backend::store::{NewEntry, Store};
 use bedside_domain::record::*;
-use bedside_domain::{HomeId, NhsNumber, PersonId};
+use bedside_domain::{HomeId, PersonId};
 use bedside_tests::TestApp;
-use chrono::{NaiveDate, TimeZone, Utc};
-
-/// The n-th synthetic NHS number in the 999 test range.
-pub fn nhs(n: u32) -> NhsNumber {
-    (n..)
-        .find_map(|i| {
-            let d = |k: u32| (i / 10u32.pow(k) % 10) as u8;
-            NhsNumber::from_prefix([9, 9, 9, d(5), d(4), d(3), d(2), d(1), d(0)])
-        })
-        .expect("some prefix has a check digit")
-}
-
-pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
-}
-
-fn provenance(org: &str) -> Provenance {
-    let t = Utc
-        .with_ymd_and_hms(2026, 10, 1, 9, 30, 0)
-        .single()
-        .expect("valid time");
-    Provenance {
-        organisation: org.into(),
-        ods_code: None,
-        system: None,
-        source_id: None,
-        author: None,
-        authored_at: t,
-        received_at: t,
-    }
-}
+pub use bedside_tests::fixtures::{admitted_person, day, nhs, provenance};
 
 /// Adds a person with an allergy and a DNACPR decision and admits them to `home`.
 pub async fn resident(app: &TestApp, home: HomeId, n: u32, given: &str, room: &str) -> PersonId {
-    let number = nhs(n);
-    let person = app
-        .store
-        .upsert_person(
-            &NewPerson {
-                nhs_number: number,
-                name: PersonName {
-                    given: given.into(),
-                    family: "Testperson".into(),
-                    preferred: None,
-                },
-                birth_date: day(1938, 4, 2),
-                sex: Sex::Female,
-                gp_practice: Some("Test Surgery".into()),
-            },
-            Utc::now(),
-        )
-        .await
-        .expect("person");
-    admin::admit(
-        &app.store,
-        home,
-        number,
-        room,
-        day(2024, 5, 1),
-        ResidencyStatus::InHome,
-    )
-    .await
-    .expect("admit");
+    let person = admitted_person(app, home, n, given, room).await;
     app.store
         .add_entries(
             person,

@@ -17,6 +17,7 @@ use tokio::sync::oneshot;
 pub const PASSWORD: &str = "test-password-1";
 
 pub mod client;
+pub mod fixtures;
 
 /// A running server. Dropping it stops the server and deletes its database.
 pub struct TestApp {
