@@ -65,6 +65,21 @@ pub fn new_token() -> anyhow::Result<String> {
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// A tablet's sign-in proof from its device secret (both base64url): HMAC-SHA256 of
+/// [`DEVICE_SIGN_IN_LABEL`] under the secret's 32 bytes. The tablet holds the secret only
+/// as a non-extractable WebCrypto key and sends this proof; the server stores the
+/// proof's hash, so neither side keeps the secret itself. `None` if the secret is not
+/// base64url.
+///
+/// [`DEVICE_SIGN_IN_LABEL`]: bedside_domain::api::DEVICE_SIGN_IN_LABEL
+pub fn device_proof(secret: &str) -> Option<String> {
+    use hmac::{Hmac, KeyInit, Mac};
+    let key = URL_SAFE_NO_PAD.decode(secret).ok()?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).ok()?;
+    mac.update(bedside_domain::api::DEVICE_SIGN_IN_LABEL.as_bytes());
+    Some(URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+}
+
 /// What is stored for a token: its SHA-256 in hex.
 pub fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());

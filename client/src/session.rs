@@ -72,6 +72,7 @@ impl StoredSession {
             login,
             refresh_token,
             refresh_expires_at,
+            ..
         } = answer;
         Self {
             token: login.token,
@@ -428,6 +429,7 @@ mod tests {
             },
             refresh_token: refresh.into(),
             refresh_expires_at: at(59, 0),
+            device_unlock_key: None,
         }
     }
 

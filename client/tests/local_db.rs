@@ -843,6 +843,7 @@ fn signed_in_answer(token: &str, refresh: &str) -> bedside_domain::api::SignInRe
         login: session(token),
         refresh_token: refresh.into(),
         refresh_expires_at: at(30, 21),
+        device_unlock_key: None,
     }
 }
 

@@ -133,13 +133,22 @@ pub struct SignInRequest {
     pub device: Option<DeviceCredential>,
 }
 
-/// An enrolled tablet's proof of identity: its id and the secret shown once at enrolment.
+/// An enrolled tablet's proof of identity: its id and its sign-in proof,
+/// [`DEVICE_SIGN_IN_LABEL`] signed with HMAC-SHA256 under the secret shown once at
+/// enrolment (base64url without padding). The tablet keeps the secret only as a
+/// non-extractable key, so the proof is all it can send, and the secret itself never
+/// travels again.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct DeviceCredential {
     pub id: DeviceId,
     pub secret: String,
 }
+
+/// What a tablet signs with its device secret to make its sign-in proof
+/// ([`DeviceCredential::secret`]). Distinct from the label the tablet's PIN keys use, so
+/// a sign-in proof says nothing about them.
+pub const DEVICE_SIGN_IN_LABEL: &str = "bedside:device-sign-in:v1";
 
 impl std::fmt::Debug for DeviceCredential {
     // The secret never reaches a log through a Debug print.
@@ -163,6 +172,12 @@ pub struct SignInResponse {
     /// The latest the refresh token can work: the session's absolute end. A session not
     /// used for the idle time (30 minutes by default) ends sooner.
     pub refresh_expires_at: DateTime<Utc>,
+    /// The tablet's unlock key (32 bytes, base64url), given only to a sign-in that
+    /// presented a good device credential, and never on a refresh. The tablet keeps its
+    /// data key wrapped under it, so a member of staff new to the tablet can be given
+    /// the data key after signing in online, without anyone's PIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_unlock_key: Option<String>,
 }
 
 /// `POST /api/v1/auth/refresh`
@@ -196,14 +211,18 @@ pub struct EnrolDeviceRequest {
     pub name: String,
 }
 
-/// The answer to an enrolment. The secret is shown this once: the server keeps only its
-/// SHA-256.
+/// The answer to an enrolment. The secret is shown this once: the server keeps only the
+/// SHA-256 of the sign-in proof made from it ([`DeviceCredential`]).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct EnrolledDevice {
     pub device: Device,
     /// 32 random bytes, base64url without padding.
     pub secret: String,
+    /// The tablet's unlock key (32 bytes, base64url): see
+    /// [`SignInResponse::device_unlock_key`]. The server gives it again at each sign-in
+    /// with this device's credential, until the device is revoked.
+    pub unlock_key: String,
 }
 
 impl std::fmt::Debug for EnrolledDevice {

@@ -189,13 +189,13 @@ async fn world() -> World {
     let now = chrono::Utc::now();
     let oak_device = app
         .store
-        .enrol_device(oak, "Oak 1", "x", oak_manager, now)
+        .enrol_device(oak, "Oak 1", "x", "k", oak_manager, now)
         .await
         .expect("device")
         .id;
     let river_device = app
         .store
-        .enrol_device(river, "River 1", "x", river_manager, now)
+        .enrol_device(river, "River 1", "x", "k", river_manager, now)
         .await
         .expect("device")
         .id;

@@ -67,10 +67,11 @@ async fn error_of(res: reqwest::Response) -> (u16, ErrorCode) {
     (status, res.json::<ApiError>().await.expect("ApiError").code)
 }
 
+/// What the tablet sends: its id and the sign-in proof made from its secret.
 fn credential(e: &EnrolledDevice) -> DeviceCredential {
     DeviceCredential {
         id: e.device.id,
-        secret: e.secret.clone(),
+        secret: bedside_backend::auth::device_proof(&e.secret).expect("base64url secret"),
     }
 }
 
@@ -97,7 +98,15 @@ async fn a_manager_enrols_a_tablet_and_only_its_secrets_hash_is_kept() {
             .fetch_one(w.app.store.pool())
             .await
             .expect("row");
-    assert_eq!(stored, bedside_backend::auth::token_hash(&e.secret));
+    // The hash of the sign-in proof, not of the secret: neither is kept.
+    assert_eq!(
+        stored,
+        bedside_backend::auth::token_hash(&credential(&e).secret)
+    );
+    assert_ne!(stored, bedside_backend::auth::token_hash(&e.secret));
+    // The unlock key is 32 random bytes too, and not the secret.
+    assert_eq!(e.unlock_key.len(), 43);
+    assert_ne!(e.unlock_key, e.secret);
 
     // A bad name is refused and nothing is stored.
     let res = w
@@ -156,6 +165,13 @@ async fn a_tablet_sign_in_is_checked_and_its_reads_are_audited_as_the_tablet() {
     };
     let res = w.app.sign_in_raw("oak.carer", PASSWORD, Some(wrong)).await;
     assert_eq!(error_of(res).await, (401, ErrorCode::InvalidDevice));
+    // The secret itself is not the proof.
+    let raw = DeviceCredential {
+        id: tablet.device.id,
+        secret: tablet.secret.clone(),
+    };
+    let res = w.app.sign_in_raw("oak.carer", PASSWORD, Some(raw)).await;
+    assert_eq!(error_of(res).await, (401, ErrorCode::InvalidDevice));
     let unknown = DeviceCredential {
         id: DeviceId(uuid::Uuid::new_v4()),
         secret: tablet.secret.clone(),
@@ -178,6 +194,26 @@ async fn a_tablet_sign_in_is_checked_and_its_reads_are_audited_as_the_tablet() {
     assert_eq!(error_of(res).await, (401, ErrorCode::InvalidCredentials));
 
     let s = w.app.sign_in("oak.carer", Some(credential(&tablet))).await;
+    // A sign-in with the tablet's credential gives its unlock key; one without, or a
+    // refresh, does not.
+    assert_eq!(
+        s.device_unlock_key.as_deref(),
+        Some(tablet.unlock_key.as_str())
+    );
+    let plain = w.app.sign_in("oak.carer", None).await;
+    assert_eq!(plain.device_unlock_key, None);
+    let res = w
+        .app
+        .client
+        .post(w.app.url("/api/v1/auth/refresh"))
+        .json(&json!({ "refresh_token": s.refresh_token }))
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert!(body.get("device_unlock_key").is_none(), "{body}");
+    let s: bedside_domain::api::SignInResponse = body_to(body);
     let res = w
         .app
         .client
@@ -264,4 +300,8 @@ async fn a_revoked_tablet_is_refused_at_its_next_request_and_at_sign_in() {
             .status(),
         200
     );
+}
+
+fn body_to<T: serde::de::DeserializeOwned>(body: serde_json::Value) -> T {
+    serde_json::from_value(body).expect("the documented shape")
 }

@@ -86,9 +86,12 @@ pub async fn login(
         return Err(AppError::InvalidCredentials);
     };
     limits.account_failures.clear(&account);
-    let device = match device {
-        Some(credential) => Some(check_device(&state, &staff, &credential).await?),
-        None => None,
+    let (device, unlock_key) = match device {
+        Some(credential) => {
+            let (id, key) = check_device(&state, &staff, &credential).await?;
+            (Some(id), key)
+        }
+        None => (None, None),
     };
 
     let now = state.now();
@@ -119,6 +122,7 @@ pub async fn login(
             role: staff.role,
             home: staff.home,
         },
+        unlock_key,
     ))
 }
 
@@ -151,14 +155,14 @@ async fn check_password(
     Ok(staff.filter(|_| matches))
 }
 
-/// The tablet a sign-in names, if its secret is right, it is not revoked and it belongs
-/// to the staff member's home. Checked only after the password, so it reveals nothing
-/// about accounts.
+/// The tablet a sign-in names, and its unlock key, if its proof is right, it is not
+/// revoked and it belongs to the staff member's home. Checked only after the password,
+/// so it reveals nothing about accounts.
 async fn check_device(
     state: &AppState,
     staff: &StaffRecord,
     credential: &DeviceCredential,
-) -> Result<DeviceId, AppError> {
+) -> Result<(DeviceId, Option<String>), AppError> {
     if credential.secret.is_empty() || credential.secret.len() > MAX_SECRET {
         return Err(AppError::InvalidDevice);
     }
@@ -174,11 +178,12 @@ async fn check_device(
     if row.home != staff.home.id {
         return Err(AppError::InvalidDevice);
     }
-    Ok(row.device.id)
+    Ok((row.device.id, row.unlock_key))
 }
 
-/// The answer to a sign-in or refresh. Never stored by a cache on the way.
-fn signed_in(pair: TokenPair, staff: StaffInfo) -> Response {
+/// The answer to a sign-in or refresh (a refresh never carries the unlock key). Never
+/// stored by a cache on the way.
+fn signed_in(pair: TokenPair, staff: StaffInfo, device_unlock_key: Option<String>) -> Response {
     let mut res = Json(SignInResponse {
         login: LoginResponse {
             token: pair.access,
@@ -187,6 +192,7 @@ fn signed_in(pair: TokenPair, staff: StaffInfo) -> Response {
         },
         refresh_token: pair.refresh,
         refresh_expires_at: pair.refresh_expires_at,
+        device_unlock_key,
     })
     .into_response();
     res.headers_mut()
@@ -281,6 +287,7 @@ pub async fn refresh(
             role: found.role,
             home: found.home,
         },
+        None,
     ))
 }
 

@@ -19,7 +19,9 @@ use crate::extract::ApiJson;
 use crate::state::AppState;
 
 /// Enrol a tablet for the caller's home. The answer holds the tablet's secret, shown this
-/// once: the tablet keeps it and sends it with each sign-in.
+/// once: the tablet keeps it as a non-extractable key and signs in with a proof made from
+/// it (see `DeviceCredential`). It also holds the tablet's unlock key, which each sign-in
+/// with the tablet's credential gives again.
 #[utoipa::path(
     post,
     path = "/api/v1/devices",
@@ -43,20 +45,33 @@ pub async fn enrol(
             "name must be 1 to 128 letters, digits, spaces or -_.: characters".into(),
         )
     })?;
-    // 32 random bytes, the same as a token; only the hash is stored.
+    // 32 random bytes, the same as a token; only the hash of its sign-in proof is stored.
     let secret = auth::new_token().map_err(AppError::Internal)?;
+    let proof = auth::device_proof(&secret).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("a new device secret is not base64url"))
+    })?;
+    let unlock_key = auth::new_token().map_err(AppError::Internal)?;
     let device = state
         .store
         .enrol_device(
             staff.home.id,
             &name,
-            &auth::token_hash(&secret),
+            &auth::token_hash(&proof),
+            &unlock_key,
             staff.staff_id,
             state.now(),
         )
         .await?;
     tracing::info!(device = %device.id, staff = %staff.staff_id, "tablet enrolled");
-    let mut res = (StatusCode::CREATED, Json(EnrolledDevice { device, secret })).into_response();
+    let mut res = (
+        StatusCode::CREATED,
+        Json(EnrolledDevice {
+            device,
+            secret,
+            unlock_key,
+        }),
+    )
+        .into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)

@@ -177,6 +177,8 @@ pub struct DeviceState {
 pub struct DeviceRow {
     pub home: HomeId,
     pub secret_hash: String,
+    /// `None` for tablets enrolled before unlock keys existed.
+    pub unlock_key: Option<String>,
     pub device: Device,
 }
 
@@ -367,12 +369,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
 
-    /// Enrols a tablet for a home; `secret_hash` is the SHA-256 of its secret.
+    /// Enrols a tablet for a home; `secret_hash` is the SHA-256 of its sign-in proof and
+    /// `unlock_key` is given back at each sign-in with it.
     async fn enrol_device(
         &self,
         home: HomeId,
         name: &str,
         secret_hash: &str,
+        unlock_key: &str,
         by: StaffId,
         now: DateTime<Utc>,
     ) -> StoreResult<Device>;

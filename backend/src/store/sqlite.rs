@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "devices and sessions",
         include_str!("../../migrations/sqlite/0005_devices_sessions.sql"),
     ),
+    (
+        6,
+        "device unlock keys",
+        include_str!("../../migrations/sqlite/0006_device_unlock.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {
@@ -578,18 +583,20 @@ impl Store for SqliteStore {
         home: HomeId,
         name: &str,
         secret_hash: &str,
+        unlock_key: &str,
         by: StaffId,
         now: DateTime<Utc>,
     ) -> StoreResult<Device> {
         let id = DeviceId(Uuid::new_v4());
         sqlx::query(
-            "INSERT INTO enrolled_devices (id, home_id, name, secret_hash, enrolled_at, \
-             enrolled_by) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO enrolled_devices (id, home_id, name, secret_hash, unlock_key, \
+             enrolled_at, enrolled_by) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.to_string())
         .bind(home.to_string())
         .bind(name)
         .bind(secret_hash)
+        .bind(unlock_key)
         .bind(time_text(now))
         .bind(by.to_string())
         .execute(&self.pool)
@@ -1245,7 +1252,7 @@ impl Store for SqliteStore {
     }
 }
 
-const DEVICE_SELECT: &str = "SELECT d.id, d.home_id, d.name, d.secret_hash, d.enrolled_at, \
+const DEVICE_SELECT: &str = "SELECT d.id, d.home_id, d.name, d.secret_hash, d.unlock_key, d.enrolled_at, \
      s.username AS enrolled_by, d.last_contact, d.revoked_at \
      FROM enrolled_devices d JOIN staff s ON s.id = d.enrolled_by";
 
@@ -1253,6 +1260,7 @@ fn device_from_row(r: &SqliteRow) -> StoreResult<DeviceRow> {
     Ok(DeviceRow {
         home: HomeId(parse_uuid(r.try_get("home_id")?)?),
         secret_hash: r.try_get("secret_hash")?,
+        unlock_key: r.try_get("unlock_key")?,
         device: Device {
             id: DeviceId(parse_uuid(r.try_get("id")?)?),
             name: r.try_get("name")?,
