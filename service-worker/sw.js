@@ -69,6 +69,17 @@ self.addEventListener('sync', (event) => {
   }
 });
 
+// The app's pages send the tablet's data key when someone unlocks it ({type:
+// 'bedside-key', key, staff}) and take it away when it locks or someone signs out
+// ('bedside-lock', 'bedside-forget'). The worker keeps it in memory only; without it,
+// Background Sync runs are skipped.
+self.addEventListener('message', (event) => {
+  const handled = start().then((worker) => worker.message(event.data));
+  if (typeof event.waitUntil === 'function') {
+    event.waitUntil(handled);
+  }
+});
+
 // Rust's answer for a request, or undefined to leave it to the browser. Should the wasm
 // ever fail (a panic aborts it), the worker steps aside rather than break the page.
 function answer(worker, request) {

@@ -6,7 +6,7 @@
 //! - [`DeviceKey`]: the 32-byte device secret the server issues at enrolment, imported
 //!   once as a non-extractable HMAC-SHA256 key. The raw secret is dropped after import;
 //!   the key itself can be kept in IndexedDB as a `CryptoKey` (structured clone).
-//! - [`Kek`], from [`derive_kek`]: HMAC-SHA256(device key, PIN) stretched by
+//! - [`Kek`], from [`derive_kek`]: HMAC-SHA256(device key, "bedside:pin:v1:" + PIN) stretched by
 //!   PBKDF2-SHA256 (a per-staff random [`Salt`], [`PBKDF2_ITERATIONS`]) into a
 //!   non-extractable AES-KW key. Trying a PIN therefore needs the device key as well as
 //!   the stored salt and wrapped key.
@@ -17,6 +17,11 @@
 //!   record's identity (`entry:<uuid>`, `resident:<uuid>`, `outbox:<uuid>`) as
 //!   associated data, so a ciphertext moved onto another record does not open.
 //!   [`seal_all`] / [`open_all`] start every operation at once and await them together.
+//! - [`seal_values`] / [`open_values`]: the same for JavaScript values (a stored row's
+//!   payload), encoded as JSON by the browser and never copied into wasm memory: what
+//!   the store uses for pages of hundreds of records.
+//! - [`Kek::import_unlock_key`]: the unlock key the server gives an enrolled tablet at each
+//!   sign-in, which wraps the data key's escrow copy.
 //!
 //! Nothing here logs, and no error carries key material or record contents.
 
@@ -35,6 +40,10 @@ pub const SALT_LEN: usize = 16;
 
 /// Bytes of an AES-GCM IV: 96 bits, the size GCM is defined for without extra hashing.
 pub const IV_LEN: usize = 12;
+
+/// What precedes the PIN in the HMAC under the device key ([`derive_kek`]): keeps PIN
+/// keys apart from the sign-in proof ([`DeviceKey::sign_in_proof`]).
+pub const PIN_LABEL: &str = "bedside:pin:v1:";
 
 /// Bytes of the device secret the server issues.
 pub const DEVICE_SECRET_LEN: usize = 32;
@@ -201,6 +210,24 @@ pub fn base64url_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// Encodes bytes as unpadded base64url (RFC 4648 §5), as the server expects the device's
+/// sign-in proof.
+pub fn base64url_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let mut acc = 0u32;
+        for (i, &b) in group.iter().enumerate() {
+            acc |= u32::from(b) << (16 - 8 * i);
+        }
+        for i in 0..=group.len() {
+            let index = (acc >> (18 - 6 * i)) & 0x3f;
+            out.push(char::from(ALPHABET[index as usize]));
+        }
+    }
+    out
+}
+
 /// The device's secret as a non-extractable HMAC-SHA256 key. Cheap to clone (a handle).
 #[derive(Debug, Clone)]
 pub struct DeviceKey(CryptoKey);
@@ -263,6 +290,29 @@ impl DeviceKey {
     pub fn is_extractable(&self) -> bool {
         self.0.extractable()
     }
+
+    /// HMAC-SHA256 of `label` under the device key, as unpadded base64url: the sign-in
+    /// proof the server checks (`bedside_domain::api::DEVICE_SIGN_IN_LABEL`).
+    pub async fn sign_in_proof(&self, label: &str) -> CryptoResult<String> {
+        let subtle = subtle()?;
+        let mac = settle(subtle.sign_with_str_and_u8_array("HMAC", &self.0, label.as_bytes()))
+            .await
+            .map_err(|e| failed(&e))?;
+        Ok(base64url_encode(&bytes_of(&mac)?))
+    }
+}
+
+/// SHA-256 of `text` in hex: a stand-in that can be stored in clear and compared, for a
+/// value that must not be (a sign-in's name, which may be its first access token).
+pub async fn fingerprint(text: &str) -> CryptoResult<String> {
+    let subtle = subtle()?;
+    let digest = settle(subtle.digest_with_str_and_u8_array("SHA-256", text.as_bytes()))
+        .await
+        .map_err(|e| failed(&e))?;
+    Ok(bytes_of(&digest)?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// A PIN's per-staff random salt.
@@ -283,8 +333,36 @@ impl Salt {
 #[derive(Debug, Clone)]
 pub struct Kek(CryptoKey);
 
+impl Kek {
+    /// The tablet's unlock key from the server (32 bytes, unpadded base64url) as a
+    /// non-extractable AES-KW key: the data key's escrow is wrapped under it. It is only
+    /// ever held in memory.
+    pub async fn import_unlock_key(key_base64url: &str) -> CryptoResult<Self> {
+        let mut bytes = base64url_decode(key_base64url).ok_or(CryptoError::BadDeviceSecret)?;
+        if bytes.len() != DEVICE_SECRET_LEN {
+            bytes.fill(0);
+            return Err(CryptoError::BadDeviceSecret);
+        }
+        let subtle = subtle()?;
+        let raw = Uint8Array::from(&bytes[..]);
+        bytes.fill(0);
+        std::hint::black_box(&bytes);
+        let key = settle(subtle.import_key_with_str(
+            "raw",
+            &raw,
+            "AES-KW",
+            false,
+            &usages(&["wrapKey", "unwrapKey"]),
+        ))
+        .await;
+        raw.fill(0, 0, raw.length());
+        Ok(Self(into_key(key.map_err(|e| failed(&e))?)?))
+    }
+}
+
 /// Derives the key that wraps the data key for one member of staff:
-/// PBKDF2-SHA256(HMAC-SHA256(device key, PIN), salt, iterations) as an AES-KW key.
+/// PBKDF2-SHA256(HMAC-SHA256(device key, [`PIN_LABEL`] + PIN), salt, iterations) as an
+/// AES-KW key.
 ///
 /// New PINs use [`PBKDF2_ITERATIONS`]; unlocking uses the count the PIN was set with.
 /// Fewer iterations are only for tests.
@@ -302,7 +380,10 @@ pub async fn derive_kek(
     let subtle = subtle()?;
     // The HMAC's output stays in JavaScript (an ArrayBuffer), so it never enters wasm
     // memory, and is cleared once imported.
-    let mixed = settle(subtle.sign_with_str_and_u8_array("HMAC", &device.0, pin.as_bytes()))
+    // Labelled, so the HMAC of a PIN can never equal the sign-in proof (HMAC of
+    // `DEVICE_SIGN_IN_LABEL` under the same key), whatever the PIN.
+    let input = format!("{PIN_LABEL}{pin}");
+    let mixed = settle(subtle.sign_with_str_and_u8_array("HMAC", &device.0, input.as_bytes()))
         .await
         .map_err(|e| failed(&e))?;
     let mixed = Uint8Array::new(&mixed);
@@ -662,9 +743,183 @@ pub async fn open_all<A: AsRef<str>>(
         .collect()
 }
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
+    fn json_stringify(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// `TextEncoder`, bound here so a JavaScript string goes in as it is (web-sys's
+    /// binding takes a Rust `&str`, a copy through wasm memory).
+    type Utf8Encoder;
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> Utf8Encoder;
+    #[wasm_bindgen(method, js_class = "TextEncoder", js_name = encode)]
+    fn encode(this: &Utf8Encoder, text: &JsValue) -> Uint8Array;
+
+    type Utf8Decoder;
+    #[wasm_bindgen(constructor, js_class = "TextDecoder", catch)]
+    fn new() -> Result<Utf8Decoder, JsValue>;
+    #[wasm_bindgen(method, js_class = "TextDecoder", js_name = decode, catch)]
+    fn decode(this: &Utf8Decoder, bytes: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// A sealed JavaScript value: its IV and ciphertext, both still JavaScript objects.
+#[derive(Debug, Clone)]
+pub struct SealedValue {
+    iv: Uint8Array,
+    ct: Uint8Array,
+}
+
+impl SealedValue {
+    /// The row to store: `{iv, ct}` and the given clear fields (as [`Sealed::to_js`]).
+    pub fn to_row(&self, clear: &[(&str, JsValue)]) -> CryptoResult<Object> {
+        let row = dict(&[
+            (fields::IV, self.iv.clone().into()),
+            (fields::CT, self.ct.clone().into()),
+        ]);
+        for (path, value) in clear {
+            set_path(&row, path, value)?;
+        }
+        Ok(row)
+    }
+}
+
+/// Seals JavaScript values (each as the JSON the browser writes for it) under `key`, each
+/// bound to its identity: `(aad, value)`; in order. Every encryption is started before any
+/// is awaited, as in [`seal_all`].
+pub async fn seal_values<A: AsRef<str>>(
+    key: &DataKey,
+    records: &[(A, JsValue)],
+) -> CryptoResult<Vec<SealedValue>> {
+    if records.is_empty() {
+        return Ok(Vec::new());
+    }
+    let subtle = subtle()?;
+    let encoder = Utf8Encoder::new();
+    let ivs = random_bytes(IV_LEN * records.len())?;
+    let mut started_ivs = Vec::with_capacity(records.len());
+    let started = Array::new_with_length(records.len() as u32);
+    for (i, ((aad, value), iv)) in records.iter().zip(ivs.chunks_exact(IV_LEN)).enumerate() {
+        let text = json_stringify(value)
+            .ok()
+            .filter(JsValue::is_string)
+            .ok_or(CryptoError::Malformed("a record cannot be written as JSON"))?;
+        let plain = encoder.encode(&text);
+        let iv = Uint8Array::from(iv);
+        let params = dict(&[
+            ("name", "AES-GCM".into()),
+            ("iv", iv.clone().into()),
+            (
+                "additionalData",
+                Uint8Array::from(aad.as_ref().as_bytes()).into(),
+            ),
+        ]);
+        let promise = subtle
+            .encrypt_with_object_and_js_u8_array(&params, &key.0, &plain)
+            .map_err(|e| failed(&e))?;
+        started.set(i as u32, promise.into());
+        started_ivs.push(iv);
+    }
+    let done: Array = JsFuture::from(Promise::all(&started))
+        .await
+        .map_err(|e| failed(&e))?
+        .unchecked_into();
+    started_ivs
+        .into_iter()
+        .zip(done.iter())
+        .map(|(iv, ct)| {
+            let ct = ct
+                .dyn_into::<ArrayBuffer>()
+                .map_err(|_| CryptoError::Failed("WebCrypto did not return bytes".to_owned()))?;
+            Ok(SealedValue {
+                iv,
+                ct: Uint8Array::new(&ct),
+            })
+        })
+        .collect()
+}
+
+/// The IV and ciphertext of a stored row, as the `Uint8Array`s IndexedDB gives back.
+fn row_parts(row: &JsValue) -> CryptoResult<(Uint8Array, Uint8Array)> {
+    let get = |name: &str| {
+        Reflect::get(row, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+    };
+    let iv = get(fields::IV)
+        .filter(|iv| iv.length() as usize == IV_LEN)
+        .ok_or(CryptoError::Malformed("a stored record has no IV"))?;
+    let ct = get(fields::CT).ok_or(CryptoError::Malformed("a stored record has no ciphertext"))?;
+    Ok((iv, ct))
+}
+
+/// Opens stored rows sealed by [`seal_values`], each `(aad, row)`, into the values they
+/// hold; in order. Fails as a whole if any fails, naming the first that did not open.
+pub async fn open_values<A: AsRef<str>>(
+    key: &DataKey,
+    rows: &[(A, JsValue)],
+) -> CryptoResult<Vec<JsValue>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let subtle = subtle()?;
+    let started = Array::new_with_length(rows.len() as u32);
+    for (i, (aad, row)) in rows.iter().enumerate() {
+        let (iv, ct) = row_parts(row)?;
+        let params = dict(&[
+            ("name", "AES-GCM".into()),
+            ("iv", iv.into()),
+            (
+                "additionalData",
+                Uint8Array::from(aad.as_ref().as_bytes()).into(),
+            ),
+        ]);
+        let promise = subtle
+            .decrypt_with_object_and_js_u8_array(&params, &key.0, &ct)
+            .map_err(|e| failed(&e))?;
+        started.set(i as u32, promise.into());
+    }
+    let settled: Array = JsFuture::from(Promise::all_settled(&started))
+        .await
+        .map_err(|e| failed(&e))?
+        .unchecked_into();
+    let decoder = Utf8Decoder::new().map_err(|e| failed(&e))?;
+    rows.iter()
+        .zip(settled.iter())
+        .map(|((aad, _), outcome)| {
+            let get = |name: &str| Reflect::get(&outcome, &JsValue::from_str(name));
+            if text(&outcome, "status").as_deref() != Some("fulfilled") {
+                let reason = get("reason").unwrap_or(JsValue::UNDEFINED);
+                return Err(open_failed(&reason, aad.as_ref()));
+            }
+            let plain = get("value").map_err(|e| failed(&e))?;
+            let text = decoder
+                .decode(&plain)
+                .map_err(|_| CryptoError::Malformed("a record is not text"))?;
+            json_parse(&text).map_err(|_| CryptoError::Malformed("a record is not JSON"))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::base64url_decode;
+    use super::{base64url_decode, base64url_encode};
+
+    #[test]
+    fn base64url_encodes_unpadded_and_decodes_back() {
+        assert_eq!(base64url_encode(b""), "");
+        assert_eq!(base64url_encode(b"f"), "Zg");
+        assert_eq!(base64url_encode(b"fo"), "Zm8");
+        assert_eq!(base64url_encode(b"foo"), "Zm9v");
+        assert_eq!(base64url_encode(&[0xfb, 0xff]), "-_8");
+        let bytes: Vec<u8> = (0u8..=255).collect();
+        for len in 0..bytes.len() {
+            let text = base64url_encode(&bytes[..len]);
+            assert_eq!(base64url_decode(&text).as_deref(), Some(&bytes[..len]));
+        }
+    }
 
     #[test]
     fn base64url_decodes_unpadded_text() {

@@ -12,7 +12,11 @@
 //! record model's deserialising code in the wasm instead of two, and the browser's JSON
 //! parser is fast on a whole home's snapshot.
 
-use bedside_domain::api::{ApiError, ErrorCode, LoginRequest, RefreshRequest, SignInResponse};
+use bedside_domain::api::{
+    ApiError, DeviceCredential, EnrolDeviceRequest, EnrolledDevice, ErrorCode, LoginRequest,
+    RefreshRequest, SignInRequest, SignInResponse,
+};
+use bedside_domain::audit::{AuditUpload, AuditUploadResult};
 use bedside_domain::sync::wire::{
     Change, ChangesPage, Cursor, PushRequest, PushResponse, SequenceGap, SnapshotPage, SyncStatus,
 };
@@ -30,6 +34,8 @@ pub const SYNC_STATUS: &str = "/api/v1/sync/status";
 pub const SYNC_SNAPSHOT: &str = "/api/v1/sync/snapshot";
 pub const SYNC_CHANGES: &str = "/api/v1/sync/changes";
 pub const SYNC_PUSH: &str = "/api/v1/sync/push";
+pub const DEVICES: &str = "/api/v1/devices";
+pub const AUDIT_EVENTS: &str = "/api/v1/audit/events";
 
 /// How long a request may take, body included, before the tablet treats it as lost.
 pub const TIMEOUT_MS: u32 = 30_000;
@@ -114,13 +120,45 @@ impl ApiFailure {
 
 pub type ApiResult<T> = Result<T, ApiFailure>;
 
-/// `POST /api/v1/auth/login`: an access token and a refresh token.
+/// `POST /api/v1/auth/login` without a device credential (a manager about to enrol the
+/// tablet): an access token and a refresh token.
 pub async fn login(username: &str, password: &str) -> ApiResult<SignInResponse> {
-    let body = LoginRequest {
-        username: username.to_owned(),
-        password: password.to_owned(),
+    sign_in(username, password, None).await
+}
+
+/// `POST /api/v1/auth/login`, with the tablet's credential when it is enrolled
+/// (`LocalDb::device_credential`): the session is then bound to the tablet, and the
+/// answer carries its unlock key. 403 `device_revoked` when the tablet was revoked.
+pub async fn sign_in(
+    username: &str,
+    password: &str,
+    device: Option<&DeviceCredential>,
+) -> ApiResult<SignInResponse> {
+    let body = SignInRequest {
+        login: LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+        },
+        device: device.cloned(),
     };
     let response = send("POST", LOGIN, None, Some(&body), TIMEOUT_MS).await?;
+    read(response).await.map(|(_, value)| value)
+}
+
+/// `POST /api/v1/devices`: enrols this tablet for the signed-in manager's home, under
+/// `name`. The answer's secret and unlock key go straight to `LocalDb::enrol`.
+pub async fn enrol_device(token: &str, name: &str) -> ApiResult<EnrolledDevice> {
+    let body = EnrolDeviceRequest {
+        name: name.to_owned(),
+    };
+    let response = send("POST", DEVICES, Some(token), Some(&body), TIMEOUT_MS).await?;
+    read(response).await.map(|(_, value)| value)
+}
+
+/// `POST /api/v1/audit/events`: views of records this tablet recorded (at most
+/// `AuditUpload::MAX_EVENTS`). Sending an event again stores nothing new.
+pub async fn upload_audit(token: &str, upload: &AuditUpload) -> ApiResult<AuditUploadResult> {
+    let response = send("POST", AUDIT_EVENTS, Some(token), Some(upload), TIMEOUT_MS).await?;
     read(response).await.map(|(_, value)| value)
 }
 

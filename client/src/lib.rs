@@ -2,10 +2,14 @@
 //! (`bedside-sw`), so that both run exactly the same sync.
 //!
 //! - [`crypto`]: WebCrypto for the encrypted store: the device key, PIN-derived key
-//!   wrapping, the data key, and sealing and opening records (not wired into [`db`] yet).
+//!   wrapping, the data key, and sealing and opening records.
 //! - [`db`]: the tablet's copy of the record in IndexedDB (residents, entries, the
-//!   outbox of mutations made on this tablet, and meta), with one read-write transaction
-//!   per page of changes, per snapshot page, per local write and per push answer.
+//!   outbox of mutations made on this tablet, the audit queue, meta and the keyring),
+//!   every row about a resident sealed, with one read-write transaction per page of
+//!   changes, per snapshot page, per local write and per push answer.
+//! - [`vault`]: enrolment, the data key in memory, PINs, locking, staff sign-out, and
+//!   the queue of views of records (the offline audit).
+//! - [`testing`]: a synthetic enrolment and unlock, for tests of this crate and the app.
 //! - [`http`]: the server's app API (`/api/v1/…`), with `fetch` reached through the global
 //!   scope.
 //! - [`sync`]: the sync engine: status, then a snapshot or pages of changes, then push.
@@ -32,8 +36,11 @@ pub mod provisional;
 pub mod read;
 pub mod session;
 pub mod sync;
+pub mod testing;
+pub mod vault;
 
 pub use db::{DbError, LocalDb};
 pub use provisional::RecordError;
 pub use session::StoredSession;
 pub use sync::{SyncError, SyncReport};
+pub use vault::{Enrolment, PinHolder, SignOutOutcome, UnlockError, VaultError, VaultState};

@@ -1,6 +1,7 @@
 //! The sync engine: one run pushes what this tablet wrote, then pulls what changed.
 //!
-//! Push: `next_push` picks the pending mutations in device order; the answer (or its
+//! Push: only the signed-in member of staff's lane (their outbox items, their sync device
+//! id, their token): `next_push` picks its pending mutations in device order; the answer (or its
 //! absence) goes through `after_push`, and the new outbox states are stored in one
 //! transaction; a sequence gap (409) renumbers and pushes again; nothing is ever dropped
 //! for want of an answer. Pull: `GET status`, then `plan_pull` says whether the tablet is
@@ -11,14 +12,18 @@
 //! page is stored with its cursor in one transaction. If the push got anything applied,
 //! the run pulls again so the server's versions replace the provisional entries at once.
 //!
+//! Then the signed-in member of staff's queued views of records are uploaded
+//! (`POST /api/v1/audit/events`, 500 at a time), and deleted once answered.
+//!
 //! Every decision is `bedside_domain::sync::plan`'s; this module does the IO around them.
+//! A run needs the data key in memory ([`SyncError::Locked`] otherwise).
 //! Runs hold [`lock::SYNC_LOCK`], so the app and its service worker never sync at once.
 //!
 //! Every call goes through the session's [`Auth`]: a token about to expire is refreshed
 //! first, and a call refused with 401 is made once more after a refresh; the run's writes
 //! are checked against the sign-in's key, which a refresh keeps, so a refresh in the
 //! middle of a run (by it, another tab, or the worker) does not stop it. A tablet the
-//! server says is revoked (403 `device_revoked`) is wiped before the run returns.
+//! server says is revoked (403 `device_revoked`) is wiped, enrolment and all, before the run returns.
 
 use bedside_domain::sync::plan::{AfterPush, Pull, PushReply, next_push, plan_pull};
 use bedside_domain::sync::wire::{Cursor, PushRequest, SyncStatus};
@@ -29,6 +34,8 @@ use crate::http::{self, ApiFailure, Changes, Pushed};
 use crate::lock::{self, SYNC_LOCK};
 use crate::platform;
 use crate::session::Auth;
+use crate::vault::AUDIT_BATCH;
+use bedside_domain::audit::AuditUpload;
 
 /// The Background Sync tag: the app registers it after each local write, and the service
 /// worker's `sync` handler answers it with a run.
@@ -50,6 +57,8 @@ pub const PUSH_BATCH: usize = 100;
 pub struct SyncReport {
     /// Mutations sent (and answered) in this run.
     pub pushed: usize,
+    /// Views of records uploaded in this run.
+    pub views: usize,
     pub pulled: Pulled,
     /// The time the copy is now up to date as of.
     pub as_of: Option<DateTime<Utc>>,
@@ -92,6 +101,10 @@ pub enum SyncError {
     /// Someone signed out or in while the run was under way; it stopped writing.
     #[error("the sign-in changed while updating")]
     SessionChanged,
+    /// The tablet is locked (the data key is not in memory here): nothing can be read or
+    /// written until someone unlocks it.
+    #[error("the tablet is locked")]
+    Locked,
     #[error("{0}")]
     Api(ApiFailure),
     #[error("{0}")]
@@ -103,7 +116,7 @@ impl SyncError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Api(a) => a.is_transient(),
-            Self::NotSignedIn | Self::SessionChanged | Self::Storage(_) => false,
+            Self::NotSignedIn | Self::SessionChanged | Self::Locked | Self::Storage(_) => false,
         }
     }
 
@@ -124,6 +137,7 @@ impl From<DbError> for SyncError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::SessionChanged => Self::SessionChanged,
+            DbError::Locked => Self::Locked,
             other => Self::Storage(other),
         }
     }
@@ -146,9 +160,10 @@ pub async fn sync(db: &LocalDb, progress: &dyn Fn(Progress)) -> SyncResult<SyncR
         if let Err(e) = &result
             && e.is_device_revoked()
         {
-            // Reported as revoked even if the wipe fails: the app wipes again as it
-            // shows the sign-in screen, and says so if it cannot.
-            let _ = db.wipe().await;
+            // Everything goes, the enrolment too. Reported as revoked even if the wipe
+            // fails: the app wipes again as it shows the sign-in screen, and says so if
+            // it cannot.
+            let _ = db.wipe_all().await;
         }
         result
     })
@@ -177,19 +192,66 @@ async fn run(db: &LocalDb, progress: &dyn Fn(Progress)) -> SyncResult<SyncReport
         Err(e) => Some(e),
     };
 
+    // Then the views of records made on this tablet (offline, mostly): a failure here
+    // leaves them queued for the next run and does not stop the pull.
+    let audit_error = match upload_views(db, &auth).await {
+        Ok(n) => {
+            report.views = n;
+            None
+        }
+        Err(e @ SyncError::Api(ApiFailure::Offline | ApiFailure::Unauthenticated(_))) => {
+            return Err(e);
+        }
+        Err(e) if e.is_device_revoked() => return Err(e),
+        Err(e) => Some(e),
+    };
+
     let (pulled, as_of) = pull(db, &auth, progress).await?;
     report.pulled = pulled;
     report.as_of = Some(as_of);
-    match push_error {
+    match push_error.or(audit_error) {
         Some(e) => Err(e),
         None => Ok(report),
     }
 }
 
+/// Uploads the signed-in member of staff's queued views, a batch at a time, deleting
+/// each batch once the server has answered for it (every event of a batch is stored,
+/// already held, or refused for good). An answer lost on the way leaves the batch queued:
+/// sent again, the server holds it already and stores nothing twice. Other staff's views
+/// wait for their own sign-in. Returns how many were answered.
+async fn upload_views(db: &LocalDb, auth: &Auth<'_>) -> SyncResult<usize> {
+    let staff = auth.session().staff.id;
+    let mut answered = 0;
+    // A bound, in case a server answers without the queue ever getting shorter.
+    for _ in 0..1_000 {
+        let views = db.audit_queue(staff, AUDIT_BATCH).await?;
+        if views.is_empty() {
+            break;
+        }
+        let ids: Vec<_> = views.iter().map(|v| v.id).collect();
+        let upload = AuditUpload {
+            device: None,
+            events: views,
+        };
+        auth.call(|token| {
+            let upload = &upload;
+            async move { http::upload_audit(&token, upload).await }
+        })
+        .await?;
+        db.forget_views(&ids).await?;
+        answered += ids.len();
+    }
+    Ok(answered)
+}
+
 /// Pushes every pending mutation, a batch at a time. Returns how many were answered.
 async fn push(db: &LocalDb, auth: &Auth<'_>, progress: &dyn Fn(Progress)) -> SyncResult<usize> {
     let session = auth.key();
-    let first = db.outbox().await?;
+    // Only the signed-in member of staff's lane: other staff's items are sent with their
+    // own sign-in, so the server credits each to its author.
+    let staff = auth.session().staff.id;
+    let first = db.outbox_of(staff).await?;
     let pending = first.iter().filter(|i| i.is_pending()).count();
     if pending == 0 {
         return Ok(0);
@@ -203,7 +265,7 @@ async fn push(db: &LocalDb, auth: &Auth<'_>, progress: &dyn Fn(Progress)) -> Syn
     let rounds = pending / PUSH_BATCH + 4;
     let mut answered = 0;
     for _ in 0..rounds {
-        let outbox = db.outbox().await?;
+        let outbox = db.outbox_of(staff).await?;
         let batch = next_push(&outbox, PUSH_BATCH);
         if batch.is_empty() {
             break;

@@ -7,7 +7,7 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use bedside_client::db::{DB_VERSION, LocalDb, SnapshotStep, meta_keys, stores};
+use bedside_client::db::{DB_VERSION, LocalDb, SnapshotStep, meta_keys};
 use bedside_client::{DbError, RecordError};
 use bedside_domain::api::{HomeInfo, LoginResponse, Role, StaffInfo};
 use bedside_domain::record::{
@@ -24,6 +24,7 @@ use bedside_domain::sync::wire::{
 use bedside_domain::{EntryId, HomeId, NhsNumber, PersonId, StaffId};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -37,11 +38,23 @@ async fn fresh_db(test: &str) -> (String, LocalDb) {
     (name, db)
 }
 
-/// A fresh database with someone signed in.
+/// A fresh database, enrolled and unlocked for [`staff`] (a synthetic enrolment, see
+/// `bedside_client::testing`), signed in with the session [`TOKEN`] names.
 async fn signed_in(test: &str) -> LocalDb {
     let (_, db) = fresh_db(test).await;
-    db.set_session(&session(TOKEN)).await.unwrap();
+    unlocked(&db).await;
     db
+}
+
+async fn unlocked(db: &LocalDb) {
+    bedside_client::testing::enrol_and_unlock(db, &staff())
+        .await
+        .unwrap();
+    db.set_session(&session(TOKEN)).await.unwrap();
+}
+
+fn staff() -> StaffInfo {
+    session(TOKEN).staff
 }
 
 fn at(d: u32, h: u32) -> DateTime<Utc> {
@@ -186,93 +199,166 @@ async fn seed(db: &LocalDb, residents: Vec<Resident>, entries: Vec<Entry>, pinne
     assert_eq!(step, SnapshotStep::Done(cursor(pinned)));
 }
 
-/// Puts a resident, an entry and the time of the copy through a plain connection at
-/// version 1.
-async fn write_v1(
-    name: &str,
-    resident: &bedside_client::db::StoredResident,
-    entry: &Entry,
-    as_of: &DateTime<Utc>,
-) {
+/// Writes what a version 2 tablet held: a resident, an entry, its session, its device
+/// numbers and a note waiting in its outbox, through a plain connection at version 2.
+async fn write_v2(name: &str, item: &bedside_domain::sync::plan::OutboxItem) {
     use indexed_db_futures::prelude::*;
     use indexed_db_futures::transaction::TransactionMode;
     let conn = indexed_db_futures::database::Database::open(name)
-        .with_version(1u32)
+        .with_version(2u32)
         .await
         .unwrap();
     let tx = conn
-        .transaction([stores::RESIDENTS, stores::ENTRIES, stores::META])
+        .transaction(["residents", "entries", "meta", "outbox"])
         .with_mode(TransactionMode::Readwrite)
         .build()
         .unwrap();
+    let stored = bedside_client::db::stored(&resident(1, "Ada"), &[allergy(1, 1, "Penicillin")]);
     drop(
-        tx.object_store(stores::RESIDENTS)
+        tx.object_store("residents")
             .unwrap()
-            .put(resident)
+            .put(&stored)
             .serde()
             .unwrap(),
     );
     drop(
-        tx.object_store(stores::ENTRIES)
+        tx.object_store("entries")
             .unwrap()
-            .put(entry)
-            .serde()
-            .unwrap(),
-    );
-    let meta = tx.object_store(stores::META).unwrap();
-    drop(
-        meta.put(session(TOKEN))
-            .with_key(meta_keys::SESSION)
-            .without_key_type()
+            .put(allergy(1, 1, "Penicillin"))
             .serde()
             .unwrap(),
     );
     drop(
-        meta.put(as_of)
-            .with_key(meta_keys::AS_OF)
-            .without_key_type()
+        tx.object_store("outbox")
+            .unwrap()
+            .put(item)
             .serde()
             .unwrap(),
     );
+    let meta = tx.object_store("meta").unwrap();
+    let put = |key: &str, value: JsValue| {
+        drop(
+            meta.put(value)
+                .with_key(key.to_owned())
+                .without_key_type()
+                .primitive()
+                .unwrap(),
+        )
+    };
+    put(
+        "session",
+        serde_wasm_bindgen::to_value(&session(TOKEN)).unwrap(),
+    );
+    put(
+        "device_id",
+        JsValue::from_str(&Uuid::from_u128(0xd2).to_string()),
+    );
+    put("device_seq", JsValue::from_f64(7.0));
+    put("last_confirmed_seq", JsValue::from_f64(6.0));
+    put("as_of", JsValue::from_str("2026-11-01T09:00:00Z"));
     tx.commit().await.unwrap();
     conn.close();
 }
 
 #[wasm_bindgen_test]
-async fn a_version_1_tablet_keeps_its_session_and_records_and_gains_an_outbox() {
+async fn a_version_2_tablet_keeps_its_waiting_outbox_and_seals_it_at_the_first_unlock() {
+    use bedside_domain::sync::plan::OutboxItem;
+    use bedside_domain::sync::wire::Mutation;
     let name = "bedside-client-test-upgrade".to_owned();
     LocalDb::delete_named(&name).await.unwrap();
+    let waiting = OutboxItem {
+        mutation: Mutation {
+            id: mid(1),
+            device_seq: 7,
+            created_at: at(1, 10),
+            op: note_op(1, "Written before the upgrade"),
+        },
+        state: OutboxState::Waiting {
+            attempts: 2,
+            last_attempt: at(1, 11),
+        },
+    };
     {
-        let v1 = LocalDb::open_at(&name, 1).await.unwrap();
-        let mut names = v1.store_names();
+        let v2 = LocalDb::open_at(&name, 2).await.unwrap();
+        let mut names = v2.store_names();
         names.sort();
-        assert_eq!(names, vec!["entries", "meta", "residents"]);
-        // Written the way version 1 of the app wrote them (its transactions knew no
-        // outbox).
-        write_v1(
-            &name,
-            &bedside_client::db::stored(&resident(1, "Ada"), &[allergy(1, 1, "Penicillin")]),
-            &allergy(1, 1, "Penicillin"),
-            &at(1, 9),
-        )
-        .await;
-        v1.close();
+        assert_eq!(names, vec!["entries", "meta", "outbox", "residents"]);
+        v2.close();
+        write_v2(&name, &waiting).await;
     }
 
     let db = LocalDb::open_named(&name).await.unwrap();
     let mut names = db.store_names();
     names.sort();
-    assert_eq!(names, vec!["entries", "meta", "outbox", "residents"]);
-    assert_eq!(db.session().await.unwrap(), Some(session(TOKEN)));
-    assert_eq!(db.as_of().await.unwrap(), Some(at(1, 9)));
-    assert_eq!(db.entries_for(person(1)).await.unwrap().len(), 1);
-    // No cursor: the next sync takes a snapshot.
+    assert_eq!(
+        names,
+        vec![
+            "audit",
+            "entries",
+            "keyring",
+            "legacy_meta",
+            "legacy_outbox",
+            "meta",
+            "outbox",
+            "residents"
+        ]
+    );
+    // The plaintext records and the session (its tokens) are gone at once; the outbox
+    // row waits, still plain, for a key to seal it.
+    assert_eq!(raw_count(&name, "residents").await, 0);
+    assert_eq!(raw_count(&name, "entries").await, 0);
+    assert_eq!(raw_count(&name, "legacy_meta").await, 0);
+    assert_eq!(raw_count(&name, "legacy_outbox").await, 1);
+    assert_eq!(db.as_of().await.unwrap(), None);
     assert_eq!(db.cursor().await.unwrap(), None);
-    // The new store works.
-    db.record(note_op(1, "Settled"), at(2, 9), mid(1), device)
+    assert_eq!(db.residents().await, Err(DbError::Locked));
+
+    // The first unlock seals it into its author's lane, with the device numbers it was
+    // written under, and deletes the plaintext.
+    unlocked(&db).await;
+    assert_eq!(raw_count(&name, "legacy_outbox").await, 0);
+    let outbox = db.outbox_with_authors().await.unwrap();
+    assert_eq!(outbox, vec![(staff().id, waiting.clone())]);
+    let lane = db.lane(staff().id).await.unwrap().unwrap();
+    assert_eq!(lane.device_id, Uuid::from_u128(0xd2));
+    assert_eq!((lane.device_seq, lane.last_confirmed_seq), (7, 6));
+    assert_eq!(
+        db.meta_value::<bedside_client::db::LegacyLane>(meta_keys::LEGACY)
+            .await
+            .unwrap(),
+        None
+    );
+    // It is sent as it was: the next write follows on.
+    seed(&db, vec![resident(1, "Ada")], vec![], 10).await;
+    let next = db
+        .record(note_op(1, "After the upgrade"), at(2, 9), mid(2), device)
         .await
         .unwrap();
-    assert_eq!(db.outbox().await.unwrap().len(), 1);
+    assert_eq!(next.item.mutation.device_seq, 8);
+    assert_eq!(
+        next_push(&db.outbox_of(staff().id).await.unwrap(), 100).len(),
+        2
+    );
+}
+
+/// How many rows a store holds, read with a plain connection.
+async fn raw_count(name: &str, store: &str) -> u32 {
+    use indexed_db_futures::prelude::*;
+    let conn = indexed_db_futures::database::Database::open(name)
+        .await
+        .unwrap();
+    let tx = conn.transaction(store).build().unwrap();
+    let n = tx
+        .object_store(store)
+        .unwrap()
+        .count()
+        .primitive()
+        .unwrap()
+        .await
+        .unwrap();
+    drop(tx);
+    conn.close();
+    n
 }
 
 #[wasm_bindgen_test]
@@ -337,8 +423,9 @@ async fn a_page_that_is_not_committed_leaves_neither_its_entries_nor_its_cursor(
 
     // The layer's own transaction, dropped before commit.
     {
+        let row = db.sealed_entry(&allergy(1, 1, "Penicillin")).await.unwrap();
         let tx = db.write().unwrap();
-        tx.put_entry(&allergy(1, 1, "Penicillin")).unwrap();
+        tx.put_sealed(&row).unwrap();
         tx.put_meta(meta_keys::CURSOR, &cursor(11)).unwrap();
     }
     assert_eq!(db.entry(eid(1)).await.unwrap(), None);
@@ -498,9 +585,10 @@ async fn the_outbox_is_kept_and_sent_in_device_order_and_renumbered_after_a_gap(
         .collect();
     assert_eq!(pending, vec![3, 4]);
     assert_eq!(
-        db.meta_value::<u64>(meta_keys::LAST_CONFIRMED_SEQ)
+        db.lane(staff().id)
             .await
-            .unwrap(),
+            .unwrap()
+            .map(|l| l.last_confirmed_seq),
         Some(2)
     );
 
@@ -666,7 +754,7 @@ async fn a_resident_who_leaves_takes_their_entries_but_not_their_outbox_rows() {
 #[wasm_bindgen_test]
 async fn a_snapshot_resumes_from_its_last_stored_page_and_sweeps_what_it_did_not_hold() {
     let (name, db) = fresh_db("snapshot").await;
-    db.set_session(&session(TOKEN)).await.unwrap();
+    unlocked(&db).await;
     // What the tablet held before: Ada with an allergy since retracted, and Carl, who
     // has left. A note of Ada's is still waiting to send.
     seed(
@@ -700,9 +788,14 @@ async fn a_snapshot_resumes_from_its_last_stored_page_and_sweeps_what_it_did_not
     assert_eq!(db.cursor().await.unwrap(), Some(cursor(5)));
     db.close();
 
-    // The app restarts: the progress is read back and the next page carries on.
+    // The app restarts (locked: the data key was in memory only), is unlocked, and the
+    // progress is read back and the next page carries on.
     let db = LocalDb::open_named(&name).await.unwrap();
+    assert!(!db.is_unlocked());
     let stored = db.snapshot_progress().await.unwrap().unwrap();
+    db.unlock(staff().id, bedside_client::testing::PIN)
+        .await
+        .unwrap();
     assert_eq!(stored, progress);
     let last = SnapshotPage {
         pinned: cursor(40),
@@ -750,47 +843,55 @@ async fn a_snapshot_resumes_from_its_last_stored_page_and_sweeps_what_it_did_not
 }
 
 #[wasm_bindgen_test]
-async fn a_wipe_keeps_only_the_devices_own_keys() {
+async fn a_wipe_signs_everyone_out_but_keeps_the_enrolment() {
     let db = signed_in("wipe").await;
     seed(&db, vec![resident(1, "Ada")], vec![], 10).await;
     db.record(note_op(1, "x"), at(2, 9), mid(1), device)
         .await
         .unwrap();
     db.wipe().await.unwrap();
-    assert_eq!(db.session().await.unwrap(), None);
+    // Locked, and nobody can unlock it with a PIN any more.
+    assert!(!db.is_unlocked());
+    assert_eq!(db.residents().await, Err(DbError::Locked));
+    assert!(db.pin_holders().await.unwrap().is_empty());
+    assert_eq!(db.cursor().await.unwrap(), None);
+    assert!(db.enrolment().await.unwrap().is_some());
+
+    // An online sign-in unlocks it again: nothing is left but the enrolment.
+    unlocked(&db).await;
     assert!(db.residents().await.unwrap().is_empty());
     assert!(db.outbox().await.unwrap().is_empty());
-    assert_eq!(db.cursor().await.unwrap(), None);
-    assert_eq!(db.device_id().await.unwrap(), device());
-    // Numbers are never handed out twice.
-    db.set_session(&session(TOKEN)).await.unwrap();
+    assert_eq!(db.device_id().await.unwrap(), None);
     seed(&db, vec![resident(1, "Ada")], vec![], 10).await;
-    let next = db
-        .record(note_op(1, "y"), at(2, 10), mid(2), || None)
+    let other = || Some(Uuid::from_u128(0xe));
+    let first = db
+        .record(note_op(1, "y"), at(2, 10), mid(2), other)
         .await
         .unwrap();
-    assert_eq!(next.item.mutation.device_seq, 2);
+    // A new lane: a new sync device id, numbered from 1.
+    assert_eq!(first.item.mutation.device_seq, 1);
+    assert_eq!(db.device_id().await.unwrap(), other());
 
-    // The server registers a device to one home: signing in to another makes a new
-    // device, numbered from 1.
-    db.wipe().await.unwrap();
-    let mut elsewhere = session(TOKEN);
-    elsewhere.staff.home = HomeInfo {
+    // Staff of another home cannot sign in on this tablet.
+    let mut elsewhere = staff();
+    elsewhere.home = HomeInfo {
         id: HomeId(Uuid::from_u128(8)),
         name: "Riverside House".into(),
     };
-    db.set_session(&elsewhere).await.unwrap();
-    seed(&db, vec![resident(1, "Ada")], vec![], 3).await;
-    let other = || Some(Uuid::from_u128(0xe));
-    let first = db
-        .record(note_op(1, "z"), at(2, 11), mid(3), other)
-        .await
-        .unwrap();
-    assert_eq!(first.item.mutation.device_seq, 1);
-    assert_eq!(db.device_id().await.unwrap(), other());
     assert_eq!(
-        first.entry.unwrap().provenance.organisation,
-        "Riverside House"
+        db.signed_in_online(
+            bedside_client::testing::sign_in_answer(&elsewhere, "other"),
+            at(2, 11)
+        )
+        .await,
+        Err(bedside_client::VaultError::WrongHome)
+    );
+
+    // A revoked tablet's wipe takes the enrolment too.
+    db.wipe_all().await.unwrap();
+    assert_eq!(
+        db.vault_state().await.unwrap(),
+        bedside_client::VaultState::NotEnrolled
     );
 }
 
@@ -916,6 +1017,9 @@ async fn a_refresh_keeps_the_sync_writing_but_another_sign_in_stops_it() {
 
     // A sign-out's wipe takes the refresh token with it.
     db.wipe().await.unwrap();
+    assert_eq!(db.stored_session().await, Err(DbError::Locked));
+    unlocked(&db).await;
+    db.clear_session().await.unwrap();
     assert_eq!(db.stored_session().await.unwrap(), None);
 }
 

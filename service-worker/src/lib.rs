@@ -11,7 +11,9 @@
 //! - `worker`: carries those decisions out with Cache Storage and fetch, and answers
 //!   Background Sync (`sync`, tag [`SYNC_TAG`]) with the app's own sync run from
 //!   `bedside-client` (IndexedDB, the server's API, the sync engine), then tells open
-//!   pages ([`SYNCED_MESSAGE`]).
+//!   pages ([`SYNCED_MESSAGE`]). The store is sealed: the worker syncs only with the data
+//!   key a page sent it (`message`, `bedside_client::vault::KEY_MESSAGE`), kept in
+//!   memory until the app locks or signs out, and skips the run without it.
 //!
 //! The pure parts are unit-tested natively (`cargo test -p bedside-sw`); the browser parts
 //! by `tests/browser.rs` inside a real service worker and by the end-to-end tests in

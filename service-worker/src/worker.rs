@@ -5,7 +5,11 @@
 //! request) are made by the pure functions in `precache` and `route`; this module only
 //! carries them out.
 
-use js_sys::{Array, Promise};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use bedside_domain::StaffId;
+use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::{
@@ -14,6 +18,7 @@ use web_sys::{
 };
 
 use bedside_client::LocalDb;
+use bedside_client::vault::{FORGET_MESSAGE, KEY_MESSAGE, LOCK_MESSAGE};
 
 use crate::precache::{self, INDEX_PATH, Precache};
 use crate::route::{self, RequestFacts, Strategy};
@@ -25,12 +30,16 @@ use crate::route::{self, RequestFacts, Strategy};
 pub const NAVIGATION_TIMEOUT_MS: i32 = 4_000;
 
 /// One build's service worker. `sw.js` makes one per worker start, from its `BUILD` line,
-/// and forwards the install, activate and fetch events to it.
+/// and forwards the install, activate, fetch, sync and message events to it.
 #[wasm_bindgen]
 pub struct ShellWorker {
     cache_name: String,
     precache: Precache,
     origin: String,
+    /// The tablet's data key and whose session to sync with, as the app last sent them
+    /// ([`KEY_MESSAGE`]); in memory only, so it is gone whenever the browser stops the
+    /// worker, and forgotten when the app locks or signs out.
+    key: Rc<RefCell<Option<(JsValue, StaffId)>>>,
 }
 
 #[wasm_bindgen]
@@ -50,7 +59,31 @@ impl ShellWorker {
             cache_name: precache::cache_name(&build_id),
             precache,
             origin,
+            key: Rc::default(),
         })
+    }
+
+    /// A message from a page of the app (`event.data`): [`KEY_MESSAGE`] hands over the
+    /// unlocked data key and the member of staff it is for; [`LOCK_MESSAGE`] and
+    /// [`FORGET_MESSAGE`] take it away. Anything else is ignored. Returns whether the
+    /// worker now holds a key.
+    pub fn message(&self, data: JsValue) -> bool {
+        let field = |name: &str| Reflect::get(&data, &JsValue::from_str(name)).ok();
+        let kind = field("type").and_then(|t| t.as_string());
+        match kind.as_deref() {
+            Some(KEY_MESSAGE) => {
+                let staff = field("staff")
+                    .and_then(|s| s.as_string())
+                    .and_then(|s| StaffId::parse(&s).ok());
+                let key = field("key").filter(|k| k.is_instance_of::<web_sys::CryptoKey>());
+                // A message that is not a usable key leaves the worker without one: it
+                // never syncs with a key it cannot check.
+                *self.key.borrow_mut() = key.zip(staff);
+            }
+            Some(LOCK_MESSAGE | FORGET_MESSAGE) => *self.key.borrow_mut() = None,
+            _ => {}
+        }
+        self.key.borrow().is_some()
     }
 
     /// The `install` step: fetch every file of the build into its own cache, then take
@@ -85,20 +118,40 @@ impl ShellWorker {
     /// a retry would change (nobody signed in, the sign-in expired, a refusal). The run
     /// refreshes the session's tokens under the same lock as the app's, and wipes a
     /// revoked tablet.
+    ///
+    /// Without the data key (the app has not sent it since this worker started, or the
+    /// tablet is locked) the run is skipped quietly: the app syncs by itself once someone
+    /// unlocks it.
     pub fn sync(&self) -> Promise {
+        let held = self.key.borrow().clone();
+        let key = self.key.clone();
         future_to_promise(async move {
             let scope = scope()?;
+            let Some((data_key, staff)) = held else {
+                return Ok(JsValue::UNDEFINED);
+            };
             let db = LocalDb::open()
                 .await
                 .map_err(|e| JsError::new(&e.to_string()))?;
+            if db.set_data_key(data_key, staff).is_err() {
+                *key.borrow_mut() = None;
+                db.close();
+                return Ok(JsValue::UNDEFINED);
+            }
             let result = bedside_client::sync::sync(&db, &|_| {}).await;
+            db.lock();
             db.close();
+            if matches!(&result, Err(e) if e.is_device_revoked()) {
+                // The run wiped the tablet: the key opens nothing any more.
+                *key.borrow_mut() = None;
+            }
             // Even a failed run may have stored something (an attempt counted, pages
             // pulled before the network went).
             match &result {
                 Err(
                     bedside_client::SyncError::NotSignedIn
-                    | bedside_client::SyncError::SessionChanged,
+                    | bedside_client::SyncError::SessionChanged
+                    | bedside_client::SyncError::Locked,
                 ) => {}
                 // The run wiped the tablet: pages show the sign-in screen and say why.
                 Err(e) if e.is_device_revoked() => {

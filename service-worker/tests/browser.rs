@@ -144,3 +144,32 @@ async fn page_loads_fall_back_to_the_cached_shell_when_the_network_fails() {
     let result = network_first_shell(&request, "test-empty", 10_000).await;
     assert!(result.is_err());
 }
+
+#[wasm_bindgen_test]
+async fn the_worker_holds_the_data_key_only_between_an_unlock_and_a_lock() {
+    use bedside_client::vault::{FORGET_MESSAGE, KEY_MESSAGE, LOCK_MESSAGE};
+    let paths = ["/", "/index.html", "/sw/bedside_sw_bg.wasm"];
+    let worker =
+        bedside_sw::ShellWorker::new("test-key".into(), paths.map(String::from).to_vec()).unwrap();
+    let message = |kind: &str, key: Option<&JsValue>, staff: &str| -> JsValue {
+        let m = js_sys::Object::new();
+        js_sys::Reflect::set(&m, &"type".into(), &kind.into()).unwrap();
+        if let Some(key) = key {
+            js_sys::Reflect::set(&m, &"key".into(), key).unwrap();
+        }
+        js_sys::Reflect::set(&m, &"staff".into(), &staff.into()).unwrap();
+        m.into()
+    };
+    let key = bedside_client::crypto::DataKey::generate().await.unwrap();
+    let staff = "00000000-0000-0000-0000-000000000063";
+    assert!(!worker.message(JsValue::from_str("bedside-synced")));
+    assert!(worker.message(message(KEY_MESSAGE, Some(key.as_js()), staff)));
+    assert!(!worker.message(message(LOCK_MESSAGE, None, staff)));
+    assert!(worker.message(message(KEY_MESSAGE, Some(key.as_js()), staff)));
+    assert!(!worker.message(message(FORGET_MESSAGE, None, staff)));
+    // Something that is not a key, or no staff member, leaves it without one.
+    assert!(!worker.message(message(KEY_MESSAGE, Some(&"key".into()), staff)));
+    assert!(!worker.message(message(KEY_MESSAGE, Some(key.as_js()), "nobody")));
+    // Without a key, a Background Sync run is skipped quietly (it resolves).
+    JsFuture::from(worker.sync()).await.unwrap();
+}

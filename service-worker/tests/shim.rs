@@ -77,7 +77,7 @@ fn the_shim_names_the_same_cache_and_wasm_as_the_crate() {
 #[test]
 fn the_shim_is_a_classic_script_that_registers_its_handlers_at_once() {
     assert!(SHIM.contains("importScripts('/sw/bedside_sw.js');"));
-    for event in ["install", "activate", "fetch", "sync"] {
+    for event in ["install", "activate", "fetch", "sync", "message"] {
         let registration = format!("\nself.addEventListener('{event}', ");
         assert!(SHIM.contains(&registration), "no top-level {event} handler");
     }
