@@ -3,7 +3,10 @@
 //! Routes: `/` (the resident list, or sign-in), `/residents/:id` (a resident's summary),
 //! `/residents/:id/documents/:doc` (one of their documents), `/residents/:id/notes/new` and
 //! `/residents/:id/observations/new` (recording at the bedside), `/handover` (the shift's
-//! records and what is not yet confirmed); anything else is a readable "not found" page. The server answers every app route
+//! records and what is not yet confirmed), `/tablet` (this tablet's settings, for
+//! managers); anything else is a readable "not found" page. Until someone unlocks the
+//! tablet every route shows the lock screen, the sign-in screen, enrolment or choosing a
+//! PIN, as the tablet's state calls for. The server answers every app route
 //! with `index.html`, so a reload or a bookmark on any route works.
 
 use yew::prelude::*;
@@ -13,11 +16,13 @@ use crate::components::header::AppHeader;
 use crate::components::notice::NoticeBar;
 use crate::pages::document::DocumentPage;
 use crate::pages::handover::HandoverPage;
+use crate::pages::lock::{ChoosePinPage, LockPage};
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::record::{AddNotePage, AddObservationsPage};
 use crate::pages::resident_list::ResidentListPage;
 use crate::pages::resident_summary::ResidentSummaryPage;
 use crate::pages::sign_in::SignInPage;
+use crate::pages::tablet::{EnrolPage, TabletPage};
 use crate::state::{AppProvider, Phase, use_app};
 
 #[derive(Debug, Clone, PartialEq, Routable)]
@@ -38,6 +43,9 @@ pub enum Route {
     /// What was recorded on this shift, and what the server has not yet confirmed.
     #[at("/handover")]
     Handover,
+    /// This tablet's name and idle time (managers).
+    #[at("/tablet")]
+    Tablet,
     #[not_found]
     #[at("/not-found")]
     NotFound,
@@ -76,7 +84,10 @@ pub(crate) fn Shell() -> Html {
             </main>
         },
         (_, Route::NotFound) if app.phase != Phase::Ready => html! { <NotFoundPage /> },
-        (Phase::SignedOut, _) => html! { <SignInPage /> },
+        (Phase::NotEnrolled | Phase::SignedOut, _) => html! { <SignInPage /> },
+        (Phase::Enrol(answer), _) => html! { <EnrolPage answer={answer.clone()} /> },
+        (Phase::ChoosePin(staff), _) => html! { <ChoosePinPage staff={staff.clone()} /> },
+        (Phase::Locked, _) => html! { <LockPage /> },
         (Phase::Ready, _) => {
             let page = if app.reauthenticating {
                 html! { <SignInPage /> }
@@ -88,6 +99,7 @@ pub(crate) fn Shell() -> Html {
                     Route::AddNote { id } => html! { <AddNotePage {id} /> },
                     Route::AddObservations { id } => html! { <AddObservationsPage {id} /> },
                     Route::Handover => html! { <HandoverPage /> },
+                    Route::Tablet => html! { <TabletPage /> },
                     Route::NotFound => html! { <NotFoundPage /> },
                 }
             };

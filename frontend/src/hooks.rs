@@ -47,3 +47,35 @@ pub fn use_stored_resident(id: &str) -> ResidentLoad {
     }
     (*load).clone()
 }
+
+/// Notes for the access log each resident whose record the page shows (with the
+/// document, for a document page), once per visit of the page: what was noted is not
+/// noted again when the page renders again or reads the records again, and a new visit
+/// (after a lock, say) notes again. Reading never waits for it.
+#[hook]
+pub fn use_view_audit(
+    shown: Vec<(bedside_domain::PersonId, Option<bedside_domain::EntryId>)>,
+    part: bedside_domain::audit::AuditPart,
+) {
+    let app = crate::state::use_app();
+    let noted = use_mut_ref(Vec::new);
+    use_effect_with(shown, move |shown| {
+        let mut noted = noted.borrow_mut();
+        let mut people = Vec::new();
+        for view in shown {
+            if !noted.contains(view) {
+                noted.push(*view);
+                people.push(view.0);
+            }
+        }
+        app.record_views(people, part);
+    });
+}
+
+/// Moves the focus to the element with this id when the screen first shows (its heading
+/// or first field), so keyboard and screen reader users start where the screen does.
+/// One hook for every screen keeps one copy of its effect in the wasm.
+#[hook]
+pub fn use_focus_on_show(id: &'static str) {
+    use_effect_with(id, |id| crate::components::fields::focus(id));
+}

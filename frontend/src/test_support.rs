@@ -134,7 +134,7 @@ pub mod app {
 
     use crate::select::fixtures::{at, day};
     use crate::services::local_db::LocalDb;
-    use crate::state::AppProvider;
+    use crate::state::{AppProvider, Db};
 
     pub fn person() -> PersonId {
         PersonId(Uuid::from_u128(1))
@@ -160,32 +160,52 @@ pub mod app {
         }
     }
 
-    /// A fresh store named for the test, signed in as `username` with `role`, holding
-    /// [`resident`] with `entries`.
+    pub fn home() -> HomeInfo {
+        HomeInfo {
+            id: HomeId(Uuid::from_u128(7)),
+            name: "Oak Lodge".into(),
+        }
+    }
+
+    /// A member of staff of [`home`]; `n` makes the id.
+    pub fn staff(n: u128, username: &str, role: Role) -> StaffInfo {
+        StaffInfo {
+            id: StaffId(Uuid::from_u128(n)),
+            username: username.into(),
+            role,
+            home: home(),
+        }
+    }
+
+    /// A fresh, empty store named for the test (not enrolled).
+    pub async fn empty_store(test: &str) -> (AttrValue, LocalDb) {
+        let name = format!("bedside-test-{test}");
+        LocalDb::delete_named(&name)
+            .await
+            .expect("delete old test db");
+        let db = LocalDb::open_named(&name).await.expect("open test db");
+        (AttrValue::from(name), db)
+    }
+
+    /// A fresh store named for the test, enrolled (with the client's synthetic
+    /// enrolment) and unlocked for `username` with `role` (who has the PIN
+    /// `bedside_client::testing::PIN`), holding [`resident`] with `entries`.
     pub async fn store(
         test: &str,
         username: &str,
         role: Role,
         entries: Vec<Entry>,
     ) -> (AttrValue, LocalDb) {
-        let name = format!("bedside-test-{test}");
-        LocalDb::delete_named(&name)
+        let (name, db) = empty_store(test).await;
+        let home = home();
+        let staff = staff(99, username, role);
+        bedside_client::testing::enrol_and_unlock(&db, &staff)
             .await
-            .expect("delete old test db");
-        let db = LocalDb::open_named(&name).await.expect("open test db");
-        let home = HomeInfo {
-            id: HomeId(Uuid::from_u128(7)),
-            name: "Oak Lodge".into(),
-        };
+            .expect("enrolled and unlocked");
         db.set_session(&LoginResponse {
             token: "synthetic-token".into(),
             expires_at: at(2099, 1, 1),
-            staff: StaffInfo {
-                id: StaffId(Uuid::from_u128(99)),
-                username: username.into(),
-                role,
-                home: home.clone(),
-            },
+            staff,
         })
         .await
         .expect("session");
@@ -197,13 +217,25 @@ pub mod app {
         })
         .await
         .expect("records");
-        (AttrValue::from(name), db)
+        (name, db)
     }
 
     #[derive(Properties, PartialEq)]
     pub struct AppAtProps {
         pub store: AttrValue,
         pub path: AttrValue,
+        /// The test's own handle on the store, when it is unlocked: the app uses it as
+        /// it is (a handle the app opened itself would start locked).
+        #[prop_or_default]
+        pub unlocked: Option<Db>,
+        /// Lock after this many milliseconds with no input.
+        #[prop_or_default]
+        pub idle_after_ms: Option<u32>,
+    }
+
+    /// The test's handle, for [`AppAtProps::unlocked`].
+    pub fn handle(db: &LocalDb) -> Option<Db> {
+        Some(Db(std::rc::Rc::new(db.clone())))
     }
 
     #[component]
@@ -212,7 +244,8 @@ pub mod app {
             AnyHistory::from(MemoryHistory::with_entries(vec![props.path.to_string()]))
         });
         html! {
-            <AppProvider store={Some(props.store.clone())}>
+            <AppProvider store={Some(props.store.clone())} unlocked={props.unlocked.clone()}
+                idle_after_ms={props.idle_after_ms}>
                 <Router history={(*history).clone()}>
                     <crate::app::Shell />
                 </Router>

@@ -1,8 +1,10 @@
 //! The bar at the top of every page after sign-in: the home, whether the tablet is
 //! online, how old its copy is, how many items wait to send (a tap lists them, and
 //! anything the server refused, with its reason), warnings about storage and items that
-//! have waited too long, and signing out.
+//! have waited too long, locking the tablet (also how staff hand it to someone else),
+//! and signing out.
 
+use bedside_domain::api::Permission;
 use chrono::Datelike;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -30,6 +32,10 @@ pub fn AppHeader() -> Html {
             }
             app.sign_out();
         })
+    };
+    let lock = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| app.lock())
     };
     let update = {
         let app = app.clone();
@@ -106,6 +112,14 @@ pub fn AppHeader() -> Html {
                             { if app.sync.running { "Updating…" } else { "Update now" } }
                         </button>
                     }
+                    if app.role().is_some_and(|r| r.may(Permission::ManageDevices)) {
+                        <Link<Route> to={Route::Tablet} classes="button button-secondary">
+                            { "This tablet" }
+                        </Link<Route>>
+                    }
+                    <button type="button" class="button button-secondary" onclick={lock}>
+                        { "Lock" }
+                    </button>
                     <button type="button" class="button button-secondary" onclick={sign_out}>
                         { "Sign out" }
                     </button>

@@ -442,7 +442,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
-    use crate::test_support::app::{AppAt, AppAtProps, person, store};
+    use crate::test_support::app::{AppAt, AppAtProps, handle, person, store};
     use crate::test_support::{click, count, render, texts, type_into, wait_until};
 
     /// A care note another tablet wrote, as the server sends it.
@@ -479,6 +479,8 @@ mod tests {
         let root = render::<AppAt>(AppAtProps {
             store: name,
             path: format!("/residents/{}", person()).into(),
+            unlocked: handle(&db),
+            idle_after_ms: None,
         })
         .await;
         let list = "ul[aria-label='Notes and observations'] > [data-testid=recorded-item]";

@@ -58,27 +58,32 @@ pub fn NoticeBar() -> Html {
                     app.sign_out_now();
                 })
             };
-            let items = if waiting == 1 {
-                "1 record has".to_owned()
+            let words = if waiting == 1 {
+                "1 record has not been sent yet. Signing out now loses it.".to_owned()
             } else {
-                format!("{waiting} records have")
+                format!("{waiting} records have not been sent yet. Signing out now loses them.")
             };
             html! {
                 <div class="notice notice-warning" role="alert" data-testid="notice">
-                    <p>
-                        { format!("{items} not reached the server yet. Signing out removes \
-                                   everything from this tablet, and they would be lost. \
-                                   Stay signed in until they are sent.") }
-                    </p>
+                    <p>{ words }</p>
                     <button type="button" class="button" onclick={dismiss}>
                         { "Stay signed in" }
                     </button>
                     <button type="button" class="button button-secondary" onclick={anyway}>
-                        { "Sign out and lose them" }
+                        { "Sign out anyway" }
                     </button>
                 </div>
             }
         }
+        Notice::AuditFailed(why) => html! {
+            <div class="notice notice-warning" role="alert" data-testid="notice">
+                <p>{ format!("This view could not be noted in the access log ({why}). You can \
+                              go on reading; tell the manager.") }</p>
+                <button type="button" class="button button-secondary" onclick={dismiss}>
+                    { "Dismiss" }
+                </button>
+            </div>
+        },
         Notice::Problem(message) => html! {
             <div class="notice notice-warning" role="status" data-testid="notice">
                 <p>{ message }</p>

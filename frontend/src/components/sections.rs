@@ -546,7 +546,7 @@ mod browser_tests {
 
     use super::*;
     use crate::select::fixtures::at;
-    use crate::test_support::app::{AppAt, AppAtProps, person, store};
+    use crate::test_support::app::{AppAt, AppAtProps, handle, person, store};
     use crate::test_support::{click, count, render, texts, type_into, wait_until};
 
     fn home_entry(n: u128, version: u32, body: EntryBody) -> Entry {
@@ -595,6 +595,8 @@ mod browser_tests {
         let root = render::<AppAt>(AppAtProps {
             store: name,
             path: format!("/residents/{}", person()).into(),
+            unlocked: handle(&db),
+            idle_after_ms: None,
         })
         .await;
         wait_until("the summary shows", || count(&root, "#about-me") == 1).await;

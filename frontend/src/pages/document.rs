@@ -97,6 +97,14 @@ pub fn DocumentPage(props: &DocumentProps) -> Html {
         );
     }
 
+    crate::hooks::use_view_audit(
+        match &*load {
+            Load::Found(found) => vec![(found.1.person_id, Some(found.1.id))],
+            _ => Vec::new(),
+        },
+        bedside_domain::audit::AuditPart::Document,
+    );
+
     let back = html! {
         <nav class="back-nav" aria-label="Back">
             <Link<Route> to={Route::Resident { id: props.id.clone() }} classes="back-link">

@@ -74,13 +74,26 @@ pub fn HandoverPage() -> Html {
         .map(|(item, state)| line(&app, item, &state))
         .collect();
 
-    let shift = match &*entries {
-        None => html! { <p class="loading" role="status">{ "Reading the records…" }</p> },
-        Some(Err(message)) => html! { <p role="alert" class="error">{ message.clone() }</p> },
+    let groups = match &*entries {
         Some(Ok(list)) => {
             let order: Vec<PersonId> = app.residents.iter().map(|r| r.stored.resident.id).collect();
             let since = bedside_client::platform::now() - chrono::Duration::hours(hours);
-            let groups = handover(list, &app.outbox.0, &order, since);
+            Some(handover(list, &app.outbox.0, &order, since))
+        }
+        _ => None,
+    };
+    // The handover shows what was written in each listed resident's record: a read of
+    // it, noted once per resident per visit.
+    crate::hooks::use_view_audit(
+        groups.iter().flatten().map(|g| (g.person, None)).collect(),
+        bedside_domain::audit::AuditPart::Handover,
+    );
+
+    let shift = match (&*entries, groups) {
+        (None, _) => html! { <p class="loading" role="status">{ "Reading the records…" }</p> },
+        (Some(Err(message)), _) => html! { <p role="alert" class="error">{ message.clone() }</p> },
+        (Some(Ok(_)), None) => html! {},
+        (Some(Ok(_)), Some(groups)) => {
             if groups.is_empty() {
                 html! { <p class="not-recorded">{ "Nothing recorded in this time" }</p> }
             } else {
@@ -152,7 +165,7 @@ mod tests {
     use bedside_domain::sync::wire::MutationOp;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    use crate::test_support::app::{AppAt, AppAtProps, person, store};
+    use crate::test_support::app::{AppAt, AppAtProps, handle, person, store};
     use crate::test_support::{count, render, texts, wait_until};
 
     #[test]
@@ -173,6 +186,8 @@ mod tests {
         let root = render::<AppAt>(AppAtProps {
             store: name,
             path: "/handover".into(),
+            unlocked: handle(&db),
+            idle_after_ms: None,
         })
         .await;
         wait_until("the shift shows", || {
@@ -193,5 +208,114 @@ mod tests {
         );
         // The header links here from every page.
         assert!(texts(&root, "header a").contains(&"Handover".to_owned()));
+    }
+
+    /// The views this tablet queued for the access log, as (person, part).
+    async fn views(
+        db: &crate::services::local_db::LocalDb,
+    ) -> Vec<(bedside_domain::PersonId, bedside_domain::audit::AuditPart)> {
+        db.audit_queue(bedside_domain::StaffId(uuid::Uuid::from_u128(99)), 100)
+            .await
+            .expect("queue")
+            .into_iter()
+            .map(|v| (v.person_id, v.part))
+            .collect()
+    }
+
+    #[test]
+    async fn each_visit_to_a_record_is_noted_once_for_the_access_log() {
+        use bedside_domain::audit::{AuditMode, AuditPart};
+        let (name, db) = store("audit-views", "oak.carer", Role::Carer, vec![]).await;
+        let root = render::<AppAt>(AppAtProps {
+            store: name,
+            path: format!("/residents/{}", person()).into(),
+            unlocked: handle(&db),
+            idle_after_ms: None,
+        })
+        .await;
+        wait_until("the summary", || {
+            count(&root, "[data-testid=banner-allergies]") == 1
+        })
+        .await;
+        crate::test_support::settle().await;
+        assert_eq!(views(&db).await, [(person(), AuditPart::Summary)]);
+        let queued = db
+            .audit_queue(bedside_domain::StaffId(uuid::Uuid::from_u128(99)), 1)
+            .await
+            .expect("queue");
+        let online = web_sys::window().expect("a window").navigator().on_line();
+        assert_eq!(
+            queued[0].mode,
+            if online {
+                AuditMode::Online
+            } else {
+                AuditMode::Offline
+            }
+        );
+
+        // An update reads the stored copy again (it moves the data version whether or
+        // not the server answered): the same visit, nothing more noted.
+        // The first sync after opening (which finds no server here) ends first.
+        wait_until("Update now", || {
+            texts(&root, "header button").contains(&"Update now".to_owned())
+        })
+        .await;
+        let update = {
+            use wasm_bindgen::JsCast;
+            let buttons = root.query_selector_all("header button").expect("buttons");
+            (0..buttons.length())
+                .filter_map(|i| buttons.item(i))
+                .find(|b| b.text_content().as_deref() == Some("Update now"))
+                .expect("Update now")
+                .dyn_into::<web_sys::HtmlElement>()
+                .expect("a button")
+        };
+        update.click();
+        crate::test_support::settle().await;
+        wait_until("the update ended", || {
+            update.text_content().as_deref() == Some("Update now")
+        })
+        .await;
+        crate::test_support::settle().await;
+        assert_eq!(views(&db).await.len(), 1, "one view per visit");
+
+        let note = MutationOp::AddNote {
+            person_id: person(),
+            category: NoteCategory::Social,
+            text: "Enjoyed the garden".into(),
+        };
+        db.record(
+            note,
+            bedside_client::platform::now(),
+            uuid::Uuid::from_u128(910),
+            || Some(uuid::Uuid::from_u128(911)),
+        )
+        .await
+        .expect("recorded");
+        crate::test_support::click(&root, "header a.home-link").await;
+        wait_until("the list", || {
+            count(&root, "ul[aria-label=Residents] li") == 1
+        })
+        .await;
+        assert_eq!(
+            views(&db).await.len(),
+            1,
+            "the list is not a view of a record"
+        );
+
+        // The handover lists the resident (their note): a read of their record.
+        crate::test_support::click(&root, "header a[href='/handover']").await;
+        wait_until("the handover", || {
+            count(&root, "[data-testid=handover-resident]") == 1
+        })
+        .await;
+        crate::test_support::settle().await;
+        assert_eq!(
+            views(&db).await,
+            [
+                (person(), AuditPart::Summary),
+                (person(), AuditPart::Handover)
+            ]
+        );
     }
 }

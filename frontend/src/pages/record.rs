@@ -297,13 +297,19 @@ mod tests {
 
     use super::*;
     use crate::services::local_db::LocalDb;
-    use crate::test_support::app::{AppAt, AppAtProps, person, store};
+    use crate::test_support::app::{AppAt, AppAtProps, handle, person, store};
     use crate::test_support::{click, count, one, render, settle, texts, type_into, wait_until};
 
-    async fn open(store: AttrValue, path: String, ready: &'static str) -> Element {
+    async fn open(
+        (store, db): (AttrValue, &LocalDb),
+        path: String,
+        ready: &'static str,
+    ) -> Element {
         let root = render::<AppAt>(AppAtProps {
             store,
             path: path.into(),
+            unlocked: handle(db),
+            idle_after_ms: None,
         })
         .await;
         wait_until(ready, || count(&root, ready) > 0).await;
@@ -318,7 +324,7 @@ mod tests {
     async fn a_care_note_is_saved_on_the_tablet_and_shown_with_its_state() {
         let (name, db) = store("record-note", "oak.carer", Role::Carer, vec![]).await;
         let root = open(
-            name,
+            (name, &db),
             format!("/residents/{}/notes/new", person()),
             "#note-text",
         )
@@ -382,7 +388,7 @@ mod tests {
     async fn observations_show_news2_at_once_and_refuse_impossible_readings() {
         let (name, db) = store("record-obs", "oak.carer", Role::Carer, vec![]).await;
         let root = open(
-            name,
+            (name, &db),
             format!("/residents/{}/observations/new", person()),
             "#obs-spo2",
         )

@@ -116,6 +116,14 @@ pub fn ResidentSummaryPage(props: &SummaryProps) -> Html {
         });
     }
 
+    crate::hooks::use_view_audit(
+        match &*load {
+            Load::Found(l) => vec![(l.id, None)],
+            _ => Vec::new(),
+        },
+        bedside_domain::audit::AuditPart::Summary,
+    );
+
     // Back from one of this resident's documents: return to where the summary was.
     {
         let app = app.clone();

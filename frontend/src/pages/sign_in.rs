@@ -1,11 +1,12 @@
-//! Signing in: the first screen on a tablet, and again when a sign-in has expired (then
+//! Signing in: the first screen on a tablet (where a manager signs in to enrol it), the
+//! lock screen's "Sign in with password", and again when a sign-in has expired (then
 //! over the stored records, which stay available).
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::hooks::use_title;
-use crate::state::{Notice, SignIn, use_app};
+use crate::state::{Notice, Phase, SignIn, use_app};
 
 #[component]
 pub fn SignInPage() -> Html {
@@ -14,6 +15,7 @@ pub fn SignInPage() -> Html {
     let username = use_node_ref();
     let password = use_node_ref();
     let missing = use_state(|| false);
+    crate::hooks::use_focus_on_show("username");
 
     let onsubmit = {
         let app = app.clone();
@@ -40,6 +42,11 @@ pub fn SignInPage() -> Html {
         let app = app.clone();
         Callback::from(move |_: MouseEvent| app.cancel_reauthenticate())
     };
+    let back_to_lock = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| app.back_to_lock())
+    };
+    let can_go_back = app.phase == Phase::SignedOut && !app.pin_holders.is_empty();
 
     let working = matches!(app.sign_in, SignIn::Working(_));
     let message = match (&app.sign_in, *missing) {
@@ -74,6 +81,11 @@ pub fn SignInPage() -> Html {
                     <p>{ "Sign in to see the care records for your home." }</p>
                 }
                 { problem }
+                if app.phase == Phase::NotEnrolled {
+                    <p class="notice notice-info" data-testid="not-enrolled">
+                        { "This tablet is not enrolled yet. A manager signs in here to enrol it." }
+                    </p>
+                }
                 if !app.online {
                     <p class="hint">{ "This tablet is offline. Signing in needs the network." }</p>
                 }
@@ -94,6 +106,13 @@ pub fn SignInPage() -> Html {
                         { "Sign in" }
                     </button>
                 </form>
+                if can_go_back {
+                    <p class="sign-in-cancel">
+                        <button type="button" class="button button-secondary" onclick={back_to_lock}>
+                            { "Back to the lock screen" }
+                        </button>
+                    </p>
+                }
                 if app.reauthenticating {
                     <p class="sign-in-cancel">
                         <button type="button" class="button button-secondary" onclick={cancel}>

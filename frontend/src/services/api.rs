@@ -5,7 +5,18 @@
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-pub use bedside_client::http::{ApiFailure, login};
+pub use bedside_client::http::{ApiFailure, enrol_device};
+use bedside_domain::api::{DeviceCredential, SignInResponse};
+
+/// `POST /api/v1/auth/login`, with this tablet's credential when it is enrolled (which
+/// binds the session to the tablet and brings its unlock key).
+pub async fn sign_in(
+    username: &str,
+    password: &str,
+    device: Option<DeviceCredential>,
+) -> Result<SignInResponse, ApiFailure> {
+    bedside_client::http::sign_in(username, password, device.as_ref()).await
+}
 
 const ATTACHMENTS: &str = "/api/v1/attachments";
 

@@ -12,13 +12,20 @@
 //! [`Outbox::waiting`], [`Outbox::items`], [`Outbox::rejected`]),
 //! [`AppState::item_state_of`] / [`AppState::entry_state`] for one entry, and
 //! [`AppState::sync`] (running, last error).
+//!
+//! The tablet's vault (enrolment, PINs, the data key) decides the [`Phase`]: a tablet not
+//! enrolled shows the sign-in screen for a manager to enrol it; an enrolled one with
+//! staff who set a PIN starts locked. While locked, or signed out, the state holds no
+//! resident data at all: locking drops the residents and the home, and unlocking reads
+//! them again from IndexedDB.
 
 mod handle;
+mod idle;
 mod syncer;
 
 use std::rc::Rc;
 
-use bedside_domain::api::{HomeInfo, LoginResponse};
+use bedside_domain::api::{HomeInfo, LoginResponse, SignInResponse, StaffInfo};
 use bedside_domain::record::{Entry, EntryKind};
 use bedside_domain::sync::plan::{ItemState, OutboxItem, item_state};
 use bedside_domain::{EntryId, PersonId};
@@ -29,7 +36,7 @@ use crate::present::{ListedResident, sort_residents};
 use crate::services::local_db::{LocalDb, LocalHome};
 
 pub use bedside_client::RecordError;
-pub use handle::{AppHandle, AppProvider, use_app};
+pub use handle::{AfterSignIn, AppHandle, AppProvider, after_sign_in, use_app};
 
 /// How long an item may wait to send before staff are warned: long enough for a shift's
 /// patchy Wi-Fi, short enough that someone looks before the next shift.
@@ -50,6 +57,14 @@ impl PartialEq for Db {
     }
 }
 
+/// What the sign-in screen says when someone other than a manager signs in on a tablet
+/// that is not enrolled (nothing is stored).
+pub const NOT_ENROLLED_REFUSED: &str = "This tablet is not enrolled. Ask a manager to enrol it.";
+
+/// How long the app waits with no touch, key or scroll before it locks, unless the
+/// tablet's setting says otherwise.
+pub const DEFAULT_IDLE_MINUTES: u32 = bedside_client::vault::DEFAULT_IDLE_MINUTES;
+
 /// Where the app is in its life.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
@@ -57,10 +72,49 @@ pub enum Phase {
     Starting,
     /// The local store cannot be opened: nothing can be shown.
     Broken(String),
-    /// Nobody is signed in on this tablet (or nothing was ever downloaded).
+    /// The tablet is not enrolled: the sign-in screen, for a manager to enrol it.
+    NotEnrolled,
+    /// A manager signed in on a tablet not yet enrolled and is naming it. Their sign-in
+    /// is held here only, in memory, until the tablet is enrolled.
+    Enrol(Rc<SignInResponse>),
+    /// The tablet is enrolled and nobody can unlock it (no PIN on it, or the staff chose
+    /// to sign in with a password): the sign-in screen.
     SignedOut,
-    /// Someone is signed in and the tablet holds their home's records.
+    /// The tablet is enrolled and locked: the lock screen, listing who has a PIN.
+    Locked,
+    /// Signed in online, with no PIN on this tablet yet: choosing one.
+    ChoosePin(StaffInfo),
+    /// Someone is signed in (the vault is unlocked) and the tablet holds their home's
+    /// records.
     Ready,
+}
+
+/// A member of staff who can unlock this tablet with their PIN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PinHolder {
+    pub staff: StaffInfo,
+    /// Five wrong PINs in a row: only a sign-in with their password ends it.
+    pub locked_out: bool,
+}
+
+/// Why a PIN did not unlock the tablet.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UnlockFailure {
+    WrongPin {
+        tries_left: u8,
+    },
+    /// That was the last wrong PIN allowed: only a sign-in with the password ends it.
+    LockedOut,
+    /// The store or WebCrypto failed, in words for staff.
+    Other(String),
+}
+
+/// What the lock and sign-in screens need once nobody is signed in: whether the tablet
+/// is enrolled, and who can unlock it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Closed {
+    pub enrolled: bool,
+    pub holders: Vec<PinHolder>,
 }
 
 /// What the sign-in form is doing.
@@ -82,9 +136,12 @@ pub enum Notice {
     RefreshFailed(String),
     /// Something went wrong that staff should know about (e.g. sign-out could not wipe).
     Problem(String),
-    /// Sign-out was asked for while this many items had not reached the server: signing
-    /// out wipes the tablet, and them with it.
+    /// Sign-out was asked for while this many records (items and views for the access
+    /// log) had not reached the server: signing out now loses them.
     UnsentAtSignOut(usize),
+    /// A view of a resident's record could not be noted for the access log. Reading goes
+    /// on; staff are told, so it is not lost silently.
+    AuditFailed(String),
 }
 
 /// The mutations this tablet made that are still in its outbox (unanswered, or answered
@@ -214,6 +271,10 @@ pub struct AppState {
     /// What was just saved for which resident ("Note", "Observations"): the summary
     /// says so over its notes, and shows them, until staff leave it.
     pub just_saved: Option<(PersonId, &'static str)>,
+    /// Who can unlock this tablet with a PIN (read when it locks; empty while unlocked).
+    pub pin_holders: Rc<Vec<PinHolder>>,
+    /// How long the app waits with no input before it locks.
+    pub idle_minutes: u32,
 }
 
 impl AppState {
@@ -237,7 +298,31 @@ impl AppState {
             list_scroll: 0.0,
             summary_return: None,
             just_saved: None,
+            pin_holders: Rc::new(Vec::new()),
+            idle_minutes: DEFAULT_IDLE_MINUTES,
         }
+    }
+
+    /// The state once nobody is signed in (locked, signed out, wiped): nothing about
+    /// residents is kept; the store, the network state and the tablet's settings are.
+    fn closed(&self, closed: Closed) -> Self {
+        let mut s = AppState::new(self.online);
+        s.db = self.db.clone();
+        s.idle_minutes = self.idle_minutes;
+        s.phase = if !closed.enrolled {
+            Phase::NotEnrolled
+        } else if closed.holders.is_empty() {
+            Phase::SignedOut
+        } else {
+            Phase::Locked
+        };
+        s.pin_holders = Rc::new(closed.holders);
+        s
+    }
+
+    /// The member of staff signed in, when someone is.
+    pub fn staff(&self) -> Option<&StaffInfo> {
+        self.session.as_ref().map(|s| &s.staff)
     }
 
     /// The home's name as staff know it: from the stored records, else the session.
@@ -280,12 +365,35 @@ impl AppState {
 }
 
 pub enum Action {
-    /// The store is open; with a session and a stored copy when there is one.
+    /// The store is open and locked (or not enrolled).
     Opened {
         db: Db,
-        stored: Option<(LoginResponse, LocalHome)>,
-        outbox: Vec<OutboxItem>,
+        closed: Closed,
+        idle_minutes: u32,
     },
+    /// Nobody is signed in any more (locked, signed out, the tablet wiped): the lock
+    /// screen or the sign-in screen, with a problem to show there.
+    Closed {
+        closed: Closed,
+        problem: Option<String>,
+    },
+    /// A manager signed in on a tablet not yet enrolled: ask them to name it.
+    EnrolStart(SignInResponse),
+    /// Signed in online with no PIN on this tablet: ask for one.
+    ChoosePin(StaffInfo),
+    /// The lock screen's "Sign in with password".
+    UsePassword,
+    /// Back from the sign-in screen to the lock screen.
+    BackToLock,
+    /// The tablet's idle time was changed.
+    IdleMinutes(u32),
+    /// Locked just now ("Lock", or the idle time passed): the lock screen, at once,
+    /// with nothing about residents kept; who can unlock follows.
+    Locking,
+    /// Who can unlock the tablet with a PIN, read again.
+    PinHolders(Vec<PinHolder>),
+    /// A view could not be noted for the access log, for this reason.
+    AuditFailed(String),
     /// The store could not be opened.
     OpenFailed(String),
     SignInWorking(String),
@@ -318,9 +426,6 @@ pub enum Action {
     StorageNearlyFull(bool),
     /// Ask before a sign-out that would lose this many unsent items.
     ConfirmSignOut(usize),
-    SignedOut {
-        problem: Option<String>,
-    },
     Reauthenticate,
     CancelReauthenticate,
     DismissNotice,
@@ -364,18 +469,53 @@ impl Reducible for AppState {
         let mut s = (*self).clone();
         match action {
             Action::SessionRefreshed(session) => s.session = Some(session),
-            Action::Opened { db, stored, outbox } => {
+            Action::Opened {
+                db,
+                closed,
+                idle_minutes,
+            } => {
                 s.db = Some(db);
-                s.outbox = Outbox::new(outbox);
-                match stored {
-                    Some((session, local)) => {
-                        s.session = Some(session);
-                        s.with_home(local);
-                        s.phase = Phase::Ready;
-                    }
-                    None => s.phase = Phase::SignedOut,
+                s.idle_minutes = idle_minutes;
+                s = s.closed(closed);
+            }
+            Action::Closed { closed, problem } => {
+                s = s.closed(closed);
+                s.notice = problem.map(Notice::Problem);
+            }
+            Action::EnrolStart(answer) => {
+                s.phase = Phase::Enrol(Rc::new(answer));
+                s.sign_in = SignIn::Idle;
+            }
+            Action::ChoosePin(staff) => {
+                s.phase = Phase::ChoosePin(staff);
+                s.sign_in = SignIn::Idle;
+            }
+            Action::UsePassword => {
+                if s.phase == Phase::Locked {
+                    s.phase = Phase::SignedOut;
                 }
             }
+            Action::BackToLock => {
+                if s.phase == Phase::SignedOut && !s.pin_holders.is_empty() {
+                    s.phase = Phase::Locked;
+                    s.sign_in = SignIn::Idle;
+                }
+            }
+            Action::IdleMinutes(minutes) => s.idle_minutes = minutes,
+            Action::Locking => {
+                s = s.closed(Closed {
+                    enrolled: true,
+                    holders: Vec::new(),
+                });
+                s.phase = Phase::Locked;
+            }
+            Action::PinHolders(holders) => {
+                if s.phase == Phase::Locked && holders.is_empty() {
+                    s.phase = Phase::SignedOut;
+                }
+                s.pin_holders = Rc::new(holders);
+            }
+            Action::AuditFailed(why) => s.notice = Some(Notice::AuditFailed(why)),
             Action::OpenFailed(message) => s.phase = Phase::Broken(message),
             Action::SignInWorking(words) => s.sign_in = SignIn::Working(words),
             Action::SignInFailed(message) => s.sign_in = SignIn::Failed(message),
@@ -393,6 +533,7 @@ impl Reducible for AppState {
                 s.session = Some(session);
                 s.with_home(local);
                 s.phase = Phase::Ready;
+                s.pin_holders = Rc::new(Vec::new());
                 s.sign_in = SignIn::Idle;
                 s.reauthenticating = false;
                 s.outbox = Outbox::new(outbox);
@@ -445,14 +586,6 @@ impl Reducible for AppState {
             }
             Action::StorageNearlyFull(full) => s.storage_nearly_full = full,
             Action::ConfirmSignOut(waiting) => s.notice = Some(Notice::UnsentAtSignOut(waiting)),
-            Action::SignedOut { problem } => {
-                let online = s.online;
-                let db = s.db.take();
-                s = AppState::new(online);
-                s.db = db;
-                s.phase = Phase::SignedOut;
-                s.notice = problem.map(Notice::Problem);
-            }
             Action::Reauthenticate => {
                 s.reauthenticating = true;
                 s.sign_in = SignIn::Idle;
@@ -678,13 +811,100 @@ mod tests {
         let mut s = AppState::new(true);
         s.session = Some(login(1, "first"));
         s.phase = Phase::Ready;
-        let s = Rc::new(s).reduce(Action::SignedOut {
+        let s = Rc::new(s).reduce(Action::Closed {
+            closed: Closed::default(),
             problem: Some(DEVICE_REMOVED.to_owned()),
         });
-        assert_eq!(s.phase, Phase::SignedOut);
+        assert_eq!(s.phase, Phase::NotEnrolled);
         assert_eq!(s.session, None);
         assert!(
             matches!(&s.notice, Some(Notice::Problem(p)) if p.contains("removed from the home's devices"))
+        );
+    }
+
+    #[test]
+    fn on_a_tablet_not_enrolled_only_a_manager_gets_past_sign_in_to_enrol_it() {
+        use bedside_domain::api::Role;
+        assert_eq!(after_sign_in(false, Role::Manager), AfterSignIn::Enrol);
+        assert_eq!(after_sign_in(false, Role::Admin), AfterSignIn::Enrol);
+        assert_eq!(after_sign_in(false, Role::Carer), AfterSignIn::Refuse);
+        assert_eq!(after_sign_in(false, Role::Senior), AfterSignIn::Refuse);
+        for role in Role::ALL {
+            assert_eq!(after_sign_in(true, role), AfterSignIn::Unlock, "{role:?}");
+        }
+        // The manager's sign-in is held for the enrolment screen, and nowhere else.
+        let answer = SignInResponse {
+            login: login(5, "manager-token"),
+            refresh_token: "r".into(),
+            refresh_expires_at: at(12),
+            device_unlock_key: None,
+        };
+        let s = Rc::new(AppState::new(true)).reduce(Action::EnrolStart(answer.clone()));
+        assert_eq!(s.phase, Phase::Enrol(Rc::new(answer)));
+        assert_eq!(s.session, None);
+        let refused = Rc::new(AppState::new(true))
+            .reduce(Action::SignInFailed(NOT_ENROLLED_REFUSED.to_owned()));
+        assert_eq!(refused.session, None);
+        assert_eq!(
+            refused.sign_in,
+            SignIn::Failed("This tablet is not enrolled. Ask a manager to enrol it.".into())
+        );
+    }
+
+    #[test]
+    fn locking_keeps_nothing_about_residents_and_shows_who_can_unlock() {
+        use crate::present::ListedResident;
+        let mut s = AppState::new(true);
+        s.session = Some(login(1, "first"));
+        s.phase = Phase::Ready;
+        s.home = Some(login(1, "first").staff.home);
+        s.as_of = Some(at(9));
+        s.search = "Ada".into();
+        s.summary_return = Some((PersonId(Uuid::from_u128(1)), 200.0));
+        s.idle_minutes = 9;
+        s.outbox = Outbox::new(vec![item(1, 1, at(8), OutboxState::Saved)]);
+        s.residents = Rc::new(Vec::<ListedResident>::new());
+        let holder = PinHolder {
+            staff: login(1, "first").staff,
+            locked_out: false,
+        };
+        let locked = Rc::new(s).reduce(Action::Closed {
+            closed: Closed {
+                enrolled: true,
+                holders: vec![holder.clone()],
+            },
+            problem: None,
+        });
+        assert_eq!(locked.phase, Phase::Locked);
+        assert_eq!(locked.session, None);
+        assert_eq!(locked.home, None);
+        assert_eq!(locked.as_of, None);
+        assert!(locked.residents.is_empty());
+        assert_eq!(locked.search, "");
+        assert_eq!(locked.summary_return, None);
+        assert_eq!(locked.waiting_to_send(), 0);
+        assert_eq!(*locked.pin_holders, vec![holder]);
+        assert_eq!(locked.idle_minutes, 9, "the tablet's setting stays");
+
+        // "Sign in with password", and back.
+        let password = Rc::clone(&locked).reduce(Action::UsePassword);
+        assert_eq!(password.phase, Phase::SignedOut);
+        let back = password.reduce(Action::BackToLock);
+        assert_eq!(back.phase, Phase::Locked);
+
+        // Nobody left with a PIN: the sign-in screen.
+        let signed_out = back.reduce(Action::Closed {
+            closed: Closed {
+                enrolled: true,
+                holders: vec![],
+            },
+            problem: None,
+        });
+        assert_eq!(signed_out.phase, Phase::SignedOut);
+        // With nobody to go back to, the sign-in screen stays.
+        assert_eq!(
+            signed_out.reduce(Action::BackToLock).phase,
+            Phase::SignedOut
         );
     }
 

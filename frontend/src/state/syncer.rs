@@ -221,23 +221,29 @@ impl Syncer {
     }
 
     /// The server said this tablet has been removed from the home's devices, and the run
-    /// (here or in the worker) wiped it: no more runs; the sign-in screen says why.
+    /// (here or in the worker) wiped it: no more runs; the sign-in screen says why. The
+    /// tablet is no longer enrolled: everything, its keys too, is gone.
     pub(super) fn device_revoked(&self) {
         self.0.epoch.bump();
         self.stop();
         let db = self.0.db.borrow().clone();
         let dispatch = self.0.dispatch.clone();
+        super::handle::tell_worker(super::handle::WorkerMessage::Forget);
         spawn_local(async move {
             // Wiped already by the run; again here (it is idempotent) in case that failed.
             let wiped = match db {
-                Some(db) => db.wipe().await.is_ok(),
+                Some(db) => {
+                    db.lock();
+                    db.wipe_all().await.is_ok()
+                }
                 None => true,
             };
             let mut words = super::DEVICE_REMOVED.to_owned();
             if !wiped {
                 words.push_str(" The records could not all be removed: tell the manager.");
             }
-            dispatch.dispatch(Action::SignedOut {
+            dispatch.dispatch(Action::Closed {
+                closed: super::Closed::default(),
                 problem: Some(words),
             });
         });
