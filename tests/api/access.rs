@@ -2,7 +2,9 @@
 //! staff role, a source system's credential, no credential) × the caller's own home and
 //! another home, each cell's expected status from one table. The routes come from the
 //! served document, so a new route without a row here fails the test. Another home's ids
-//! answer 404, and no read of another home's resident is audited.
+//! answer 404, and no read of another home's resident is audited. The FHIR API has a table
+//! of its own, its rows checked against the interactions the served CapabilityStatement
+//! promises.
 
 use bedside_backend::limits::Limit;
 use bedside_backend::state::Settings;
@@ -160,6 +162,9 @@ struct World {
     river_device: DeviceId,
     river: bedside_domain::HomeId,
     since: String,
+    /// Ada's and Cat's NHS numbers, for FHIR searches.
+    ada_nhs: String,
+    cat_nhs: String,
 }
 
 async fn world() -> World {
@@ -226,6 +231,8 @@ async fn world() -> World {
         river_device,
         river,
         since,
+        ada_nhs: crate::fixtures::nhs(1).to_string(),
+        cat_nhs: crate::fixtures::nhs(3).to_string(),
     }
 }
 
@@ -408,4 +415,329 @@ async fn entries_of(app: &TestApp, person: PersonId) -> i64 {
         .fetch_one(app.store.pool())
         .await
         .expect("count")
+}
+
+/// One FHIR interaction's expected statuses, as [`Row`]. `path` is the template the
+/// CapabilityStatement's interaction maps to (see [`capability_routes`]).
+struct FhirRow {
+    method: &'static str,
+    path: &'static str,
+    own: [u16; 6],
+    other: Option<[u16; 6]>,
+}
+
+/// Writes are for sending systems; staff are told so (403).
+const SOURCE_WRITES_CREATE: [u16; 6] = [403, 403, 403, 403, 201, 401];
+const SOURCE_WRITES_OK: [u16; 6] = [403, 403, 403, 403, 200, 401];
+
+/// The FHIR table. Reads of one resident are staff-only and scoped to their home, like
+/// `/api`; a search that finds no one in the caller's home is an empty searchset.
+const FHIR_TABLE: &[FhirRow] = &[
+    FhirRow {
+        method: "GET",
+        path: "/fhir/metadata",
+        own: [200; 6],
+        other: None,
+    },
+    FhirRow {
+        method: "POST",
+        path: "/fhir",
+        own: SOURCE_WRITES_OK,
+        other: None,
+    },
+    FhirRow {
+        method: "POST",
+        path: "/fhir/Patient",
+        own: SOURCE_WRITES_CREATE,
+        other: None,
+    },
+    FhirRow {
+        method: "PUT",
+        path: "/fhir/Patient/{id}",
+        own: SOURCE_WRITES_CREATE,
+        other: None,
+    },
+    FhirRow {
+        method: "POST",
+        path: "/fhir/{type}",
+        own: SOURCE_WRITES_CREATE,
+        other: None,
+    },
+    FhirRow {
+        method: "PUT",
+        path: "/fhir/{type}/{id}",
+        own: SOURCE_WRITES_CREATE,
+        other: None,
+    },
+    FhirRow {
+        method: "GET",
+        path: "/fhir/Patient?identifier",
+        own: [200, 200, 200, 200, 200, 401],
+        other: Some([200, 200, 200, 200, 200, 401]),
+    },
+    FhirRow {
+        method: "GET",
+        path: "/fhir/Patient/{id}",
+        own: [200, 200, 200, 200, 403, 401],
+        other: Some([404, 404, 404, 404, 403, 401]),
+    },
+    FhirRow {
+        method: "GET",
+        path: "/fhir/Patient/{id}/$summary",
+        own: [200, 200, 200, 200, 403, 401],
+        other: Some([404, 404, 404, 404, 403, 401]),
+    },
+    FhirRow {
+        method: "GET",
+        path: "/fhir/AuditEvent?patient",
+        own: [403, 403, 200, 200, 403, 401],
+        other: Some([403, 403, 200, 200, 403, 401]),
+    },
+];
+
+/// Every (method, path template) the served CapabilityStatement promises: the system's
+/// transaction/batch, and each resource type's interactions and operations. A type's
+/// generic create and update are one row (`{type}`), Patient's are rows of their own.
+async fn capability_routes(app: &TestApp) -> Vec<(&'static str, String)> {
+    let cs: Value = app
+        .client
+        .get(app.url("/fhir/metadata"))
+        .send()
+        .await
+        .expect("metadata")
+        .json()
+        .await
+        .expect("CapabilityStatement");
+    let rest = &cs["rest"][0];
+    let mut routes = vec![("GET", "/fhir/metadata".to_owned())];
+    if rest["interaction"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty())
+    {
+        routes.push(("POST", "/fhir".to_owned()));
+    }
+    for resource in rest["resource"].as_array().expect("resources") {
+        let t = resource["type"].as_str().expect("type");
+        let named = if t == "Patient" { t } else { "{type}" };
+        for i in resource["interaction"].as_array().expect("interactions") {
+            let route = match i["code"].as_str().expect("code") {
+                "create" => ("POST", format!("/fhir/{named}")),
+                "update" => ("PUT", format!("/fhir/{named}/{{id}}")),
+                "read" => ("GET", format!("/fhir/{t}/{{id}}")),
+                "search-type" => {
+                    let param = resource["searchParam"][0]["name"].as_str().expect("param");
+                    ("GET", format!("/fhir/{t}?{param}"))
+                }
+                other => panic!("the CapabilityStatement names {other} for {t}: add a row"),
+            };
+            routes.push(route);
+        }
+        for op in resource["operation"].as_array().into_iter().flatten() {
+            let name = op["name"].as_str().expect("name");
+            routes.push(("GET", format!("/fhir/{t}/{{id}}/${name}")));
+        }
+    }
+    routes.sort();
+    routes.dedup();
+    routes
+}
+
+impl World {
+    /// The FHIR request for one cell. Writes carry a valid body, so a sending system's
+    /// cell shows the write is taken, not merely that the body was read.
+    fn fhir_request(
+        &self,
+        row: &FhirRow,
+        caller: usize,
+        other: bool,
+        n: u32,
+    ) -> reqwest::RequestBuilder {
+        let person = if other { self.cat } else { self.ada };
+        let nhs = if other { &self.cat_nhs } else { &self.ada_nhs };
+        let new_patient = |id: &str| {
+            json!({
+                "resourceType": "Patient",
+                "id": id,
+                "identifier": [{
+                    "system": "https://fhir.nhs.uk/Id/nhs-number",
+                    "value": crate::fixtures::nhs(900 + n).to_string()
+                }],
+                "name": [{ "given": ["Matrix"], "family": format!("Person{n}") }],
+                "birthDate": "1940-01-01"
+            })
+        };
+        let allergy = |id: &str| {
+            json!({
+                "resourceType": "AllergyIntolerance",
+                "id": id,
+                "clinicalStatus": { "coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical",
+                    "code": "active"
+                }] },
+                "code": { "text": "Latex" },
+                "patient": { "identifier": {
+                    "system": "https://fhir.nhs.uk/Id/nhs-number",
+                    "value": crate::fixtures::nhs(900 + n).to_string()
+                } }
+            })
+        };
+        let (url, body) = match row.path {
+            "/fhir/metadata" => (self.app.url(row.path), None),
+            "/fhir" => (
+                self.app.url("/fhir"),
+                Some(json!({
+                    "resourceType": "Bundle",
+                    "type": "transaction",
+                    "entry": [{
+                        "fullUrl": format!("urn:uuid:{}", uuid::Uuid::new_v4()),
+                        "resource": new_patient(&format!("matrix-b{n}")),
+                        "request": { "method": "PUT", "url": format!("Patient/matrix-b{n}") }
+                    }]
+                })),
+            ),
+            "/fhir/Patient" => (
+                self.app.url(row.path),
+                Some(new_patient(&format!("matrix-p{n}"))),
+            ),
+            "/fhir/Patient/{id}" if row.method == "PUT" => (
+                self.app.url(&format!("/fhir/Patient/matrix-u{n}")),
+                Some(new_patient(&format!("matrix-u{n}"))),
+            ),
+            "/fhir/{type}" => (
+                self.app.url("/fhir/AllergyIntolerance"),
+                Some(allergy(&format!("matrix-o{n}"))),
+            ),
+            "/fhir/{type}/{id}" => (
+                self.app
+                    .url(&format!("/fhir/AllergyIntolerance/matrix-v{n}")),
+                Some(allergy(&format!("matrix-v{n}"))),
+            ),
+            "/fhir/Patient?identifier" => (
+                self.app.url(&format!(
+                    "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|{nhs}"
+                )),
+                None,
+            ),
+            "/fhir/AuditEvent?patient" => (
+                self.app
+                    .url(&format!("/fhir/AuditEvent?patient=Patient/{person}")),
+                None,
+            ),
+            path => (
+                self.app.url(&path.replace("{id}", &person.to_string())),
+                None,
+            ),
+        };
+        let mut req = match row.method {
+            "GET" => self.app.client.get(&url),
+            "POST" => self.app.client.post(&url),
+            "PUT" => self.app.client.put(&url),
+            m => panic!("no requests for method {m}"),
+        };
+        if let Some(token) = &self.credentials[caller] {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req
+                .header("content-type", "application/fhir+json")
+                .body(body.to_string());
+        }
+        req
+    }
+}
+
+#[tokio::test]
+async fn every_fhir_interaction_answers_every_caller_as_the_table_says() {
+    let w = world().await;
+    let routes = capability_routes(&w.app).await;
+    for (method, path) in &routes {
+        assert!(
+            FHIR_TABLE
+                .iter()
+                .any(|r| r.method == *method && r.path == path),
+            "{method} {path} is in the CapabilityStatement but has no row in the FHIR table"
+        );
+    }
+    for row in FHIR_TABLE {
+        assert!(
+            routes
+                .iter()
+                .any(|(m, p)| *m == row.method && p == row.path),
+            "{} {} is in the FHIR table but not in the CapabilityStatement",
+            row.method,
+            row.path
+        );
+    }
+
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for row in FHIR_TABLE {
+        for (other, expected) in [(false, Some(row.own)), (true, row.other)] {
+            let Some(expected) = expected else { continue };
+            for (caller, want) in expected.iter().enumerate() {
+                n += 1;
+                let res = w
+                    .fhir_request(row, caller, other, n)
+                    .send()
+                    .await
+                    .expect("request");
+                let got = res.status().as_u16();
+                let body: Value = res.json().await.unwrap_or(Value::Null);
+                if got != *want {
+                    wrong.push(format!(
+                        "{} {} as {} ({} home): expected {want}, got {got}: {}",
+                        row.method,
+                        row.path,
+                        CALLERS[caller],
+                        if other { "another" } else { "own" },
+                        body.to_string().chars().take(300).collect::<String>(),
+                    ));
+                    continue;
+                }
+                // Every refusal is an OperationOutcome; a search outside the caller's
+                // reach finds no one.
+                if got >= 400 {
+                    assert_eq!(body["resourceType"], "OperationOutcome", "{body}");
+                }
+                let search = row.path.contains('?');
+                if got == 200
+                    && search
+                    && (other || caller == 4)
+                    && row.path.starts_with("/fhir/Patient")
+                {
+                    assert_eq!(
+                        body["total"], 0,
+                        "{} as {}: {body}",
+                        row.path, CALLERS[caller]
+                    );
+                }
+                if got == 200 && row.path.starts_with("/fhir/AuditEvent") && other && caller == 2 {
+                    assert_eq!(body["total"], 0, "a manager sees no other home's: {body}");
+                }
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "cells that differ from the FHIR table:\n{}",
+        wrong.join("\n")
+    );
+
+    let events = w
+        .app
+        .store
+        .audit_events(&bedside_backend::store::AuditQuery {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .expect("events");
+    assert!(
+        events.iter().all(|e| e.person_id != w.cat),
+        "another home's resident was audited"
+    );
+    assert!(
+        events.iter().any(|e| e.person_id == w.ada),
+        "the own home's FHIR reads were audited"
+    );
 }
