@@ -24,6 +24,8 @@ pub const HOME_NAME: &str = "Bench House";
 const HOME_ODS: &str = "VZ9BH";
 /// The member of staff the tablets sign in as (every demo password is the same).
 pub const USERNAME: &str = "bench.carer";
+/// The manager who enrols the browser bench's tablet (and then syncs on it).
+pub const MANAGER: &str = "bench.manager";
 /// Care notes per resident per day.
 pub const NOTES_PER_DAY: usize = 4;
 /// When in the day each of them is written (hour, UTC).
@@ -93,6 +95,10 @@ pub fn generate(residents: usize, entries: usize, anchor: NaiveDate) -> BenchHom
                     Staff {
                         username: "bench.senior".to_owned(),
                         role: Role::Senior,
+                    },
+                    Staff {
+                        username: MANAGER.to_owned(),
+                        role: Role::Manager,
                     },
                 ],
                 residents: chosen,

@@ -676,7 +676,7 @@ fn run_browser(db: &Path, sign_ins: usize, summaries: usize) -> Result<Value, St
         .env("BEDSIDE_BIN", &bin)
         .env("BEDSIDE_DIST", &dist)
         .env("BENCH_DB", db)
-        .env("BENCH_USERNAME", home::USERNAME)
+        .env("BENCH_USERNAME", home::MANAGER)
         .env("BENCH_PASSWORD", bedside_demo::DEMO_PASSWORD)
         .env("BENCH_SIGN_INS", sign_ins.to_string())
         .env("BENCH_SUMMARIES", summaries.to_string())

@@ -1,6 +1,8 @@
 // The issue's acceptance test: a carer signs in, the tablet loses its network and the
-// server goes away, and a reload still shows the home's residents from IndexedDB with the
-// offline banner, and a resident's summary still warns of their allergies and DNACPR.
+// server goes away, and a reload (which locks the tablet: the data key lives only in
+// memory) and an unlock with the carer's PIN still show the home's residents from
+// IndexedDB with the offline banner, and a resident's summary still warns of their
+// allergies and DNACPR.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -13,11 +15,11 @@ import {
   launchBrowser,
   residentList,
   residentWithAllergyAndDnacpr,
-  signIn,
+  startOnTablet,
   startServer,
+  unlock,
   waitForText,
   withDiagnostics,
-  DEMO_PASSWORD,
 } from './support.mjs';
 
 test(
@@ -33,7 +35,7 @@ test(
 
     await withDiagnostics(page, async () => {
       await page.goto(`${server.url}/`);
-      await signIn(page, 'oak.carer', DEMO_PASSWORD);
+      await startOnTablet(page, 'oak.carer');
       await residentList(page);
 
       // The service worker has installed the shell and controls the page.
@@ -77,6 +79,7 @@ test(
       // despite the offline emulation (Chromium 156).
       await cdp.detach();
       await page.reload();
+      await unlock(page, 'oak.carer');
 
       const list = await residentList(page);
       await waitForText(page.getByTestId('offline-banner'), /Offline/);

@@ -1,5 +1,6 @@
-// With the server up: a refused sign-in, an accessibility smoke check of the two pages
-// staff use most, and the installable-app basics (manifest, icons, service worker script).
+// With the server up: a refused sign-in, an accessibility smoke check of the pages staff
+// use most (and of enrolling a tablet, choosing a PIN and unlocking), and the
+// installable-app basics (manifest, icons, service worker script).
 
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -9,12 +10,17 @@ import { after, before, test } from 'node:test';
 import {
   api,
   launchBrowser,
+  choosePin,
+  openAt,
   residentList,
   signIn,
+  startOnTablet,
   startServer,
+  unlock,
   waitForText,
   withDiagnostics,
   DEMO_PASSWORD,
+  TEST_PIN,
 } from './support.mjs';
 
 const require = createRequire(import.meta.url);
@@ -90,14 +96,27 @@ async function seriousViolations(page) {
 }
 
 test(
-  'the list and a summary have no serious accessibility violations',
+  'enrolling, choosing a PIN, unlocking, the list and a summary have no serious accessibility violations',
   { timeout: 180_000 },
   async (t) => {
     const page = await freshPage(t);
     await withDiagnostics(page, async () => {
       assert.deepEqual(await seriousViolations(page), [], 'sign-in page');
 
-      await signIn(page, 'oak.carer', DEMO_PASSWORD);
+      await signIn(page, 'oak.manager', DEMO_PASSWORD);
+      await page.getByLabel('Tablet name', { exact: true }).waitFor();
+      assert.deepEqual(await seriousViolations(page), [], 'enrolment');
+      await page.getByLabel('Tablet name', { exact: true }).fill('Trolley 1');
+      await page.getByRole('button', { name: 'Enrol this tablet', exact: true }).click();
+
+      // Two PINs that differ: the error must be accessible too.
+      await page.getByLabel('New PIN', { exact: true }).fill(TEST_PIN);
+      await page.getByLabel('PIN again', { exact: true }).fill('135799');
+      await page.getByRole('button', { name: 'Save PIN', exact: true }).click();
+      await page.getByRole('alert').first().waitFor();
+      assert.deepEqual(await seriousViolations(page), [], 'choosing a PIN, with an error');
+      await choosePin(page);
+
       const list = await residentList(page);
       assert.deepEqual(await seriousViolations(page), [], 'resident list');
 
@@ -106,6 +125,17 @@ test(
       const banner = page.getByRole('region', { name: 'Resident banner', exact: true });
       await waitForText(banner.getByTestId('banner-allergies'), /allerg/i);
       assert.deepEqual(await seriousViolations(page), [], 'resident summary');
+
+      await page.getByRole('button', { name: 'Lock', exact: true }).click();
+      await page.getByRole('heading', { name: 'Bedside is locked', exact: true }).waitFor();
+      assert.deepEqual(await seriousViolations(page), [], 'lock screen');
+      await page.getByRole('button', { name: /^\s*oak\.manager\b/ }).click();
+      await page.getByLabel('PIN', { exact: true }).fill('000000');
+      await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+      await waitForText(page.getByRole('alert'), /That PIN is not right\. 4 tries left\./);
+      assert.deepEqual(await seriousViolations(page), [], 'lock screen with a wrong PIN');
+      await unlock(page, 'oak.manager');
+      await residentList(page);
     });
   },
 );
@@ -117,7 +147,7 @@ test(
     const page = await freshPage(t);
     await withDiagnostics(page, async () => {
       // A senior sees everything a carer does, and the section editing besides.
-      await signIn(page, 'oak.senior', DEMO_PASSWORD);
+      await startOnTablet(page, 'oak.senior');
       const list = await residentList(page);
       await list.getByRole('link').first().click();
       await page.waitForURL('**/residents/*');
@@ -127,7 +157,7 @@ test(
       await page.getByLabel('Note', { exact: true }).waitFor();
       assert.deepEqual(await seriousViolations(page), [], 'care note form');
 
-      await page.goto(summary);
+      await openAt(page, summary, 'oak.senior');
       await page.getByRole('link', { name: 'Record observations', exact: true }).click();
       // An impossible reading: the message at the field must be accessible too.
       await page.getByLabel('Pulse', { exact: true }).fill('400');
@@ -139,7 +169,7 @@ test(
       );
       assert.deepEqual(await seriousViolations(page), [], 'observation form with an error');
 
-      await page.goto(summary);
+      await openAt(page, summary, 'oak.senior');
       const edit = page.getByRole('button', { name: /^(Edit|Add a care plan area)$/ }).first();
       await edit.click();
       await page.locator('form.section-form').first().waitFor();

@@ -14,11 +14,10 @@ import {
   fullName,
   launchBrowser,
   residentList,
-  signIn,
+  startOnTablet,
   startServer,
   waitForText,
   withDiagnostics,
-  DEMO_PASSWORD,
 } from './support.mjs';
 
 let server;
@@ -74,7 +73,7 @@ test('records sent as FHIR are shown on the tablet as staff need them', { timeou
   const page = await browser.context.newPage();
   await page.goto(`${server.url}/`);
   await withDiagnostics(page, async () => {
-    await signIn(page, 'oak.senior', DEMO_PASSWORD);
+    await startOnTablet(page, 'oak.senior');
     const list = await residentList(page);
     await page.getByRole('searchbox', { name: 'Search residents by name or room' }).fill(fullName(chosen.resident));
     await list.getByRole('link', { name: new RegExp(escapeRegExp(fullName(chosen.resident))) }).click();

@@ -5,7 +5,8 @@
 // then writes a care note: it is confirmed by the server without a second sign-in, and the
 // app never showed the sign-in screen or the "sign-in has expired" notice meanwhile. Then
 // sign-out: the refresh token the tablet held just before is refused by the server, and
-// the tablet no longer holds a session.
+// the tablet no longer holds a session (it is back on the sign-in screen, and the server
+// refuses the refresh token it last held).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -17,31 +18,32 @@ import {
   fullName,
   launchBrowser,
   residentList,
-  signIn,
+  startOnTablet,
   startServer,
   waitForText,
   withDiagnostics,
-  DEMO_PASSWORD,
 } from './support.mjs';
 
-/** The session the tablet keeps in IndexedDB (`bedside`, store `meta`, key `session`). */
-function storedSession(page) {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('bedside');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const get = db.transaction('meta').objectStore('meta').get('session');
-          get.onerror = () => reject(get.error);
-          get.onsuccess = () => {
-            db.close();
-            resolve(get.result ?? null);
-          };
-        };
-      }),
-  );
+/**
+ * Watches the tablet's sign-ins and refreshes on the wire (the session itself is sealed in
+ * IndexedDB, so the test reads what the server answered): `latest()` is the newest pair
+ * the tablet was given, `signIns` counts password sign-ins.
+ */
+function watchSessions(page) {
+  const seen = { latestPair: null, signIns: 0 };
+  page.on('response', async (response) => {
+    const path = new URL(response.url()).pathname;
+    if (response.status() !== 200) return;
+    if (path !== '/api/v1/auth/login' && path !== '/api/v1/auth/refresh') return;
+    try {
+      const body = await response.json();
+      if (path === '/api/v1/auth/login') seen.signIns += 1;
+      seen.latestPair = body;
+    } catch {
+      // A body the page did not keep: the next answer will do.
+    }
+  });
+  return seen;
 }
 
 /**
@@ -96,13 +98,16 @@ test(
 
     await withDiagnostics(page, async () => {
       await page.goto(`${server.url}/`);
-      await signIn(page, 'oak.carer', DEMO_PASSWORD);
+      const sessions = watchSessions(page);
+      await startOnTablet(page, 'oak.carer');
       await residentList(page);
       await waitForText(page.getByTestId('as-of'), /as of \d{2}:\d{2}/);
       await watchForSignIn(page);
 
-      const first = await storedSession(page);
-      assert.ok(first, 'the tablet stored the session');
+      // The manager enrolled the tablet, then the carer signed in: the carer's pair.
+      assert.equal(sessions.signIns, 2, 'two password sign-ins: the manager, then the carer');
+      const first = sessions.latestPair;
+      assert.equal(first?.staff?.username, 'oak.carer', 'the carer is signed in');
       assert.equal(typeof first.token, 'string');
       assert.equal(typeof first.refresh_token, 'string', 'with its refresh token');
       assert.ok(first.refresh_expires_at, 'and the end of the session');
@@ -139,16 +144,22 @@ test(
         false,
         'the app never asked to sign in again',
       );
-      const now = await storedSession(page);
-      assert.equal(now.sign_in, first.sign_in, 'the same sign-in');
+      const now = sessions.latestPair;
+      assert.equal(sessions.signIns, 2, 'no further password sign-in');
+      assert.equal(now.staff.username, 'oak.carer', 'the same member of staff');
       assert.notEqual(now.token, first.token, 'with a new access token');
       assert.notEqual(now.refresh_token, first.refresh_token, 'and a new refresh token');
 
-      // Sign out: the tablet ends the session on the server before it wipes itself.
-      const before = await storedSession(page);
+      // Sign out: the tablet ends the session on the server. The manager still has a PIN
+      // here, so the tablet locks rather than wiping itself.
+      const before = sessions.latestPair;
       await page.getByRole('button', { name: 'Sign out', exact: true }).click();
-      await page.getByLabel('Username', { exact: true }).waitFor();
-      assert.equal(await storedSession(page), null, 'the tablet holds no session');
+      await page.getByRole('heading', { name: 'Bedside is locked', exact: true }).waitFor();
+      assert.equal(
+        await page.getByRole('button', { name: /^\s*oak\.carer\b/ }).count(),
+        0,
+        'the carer is no longer offered on the lock screen',
+      );
       const traded = await api(server, 'POST', '/api/v1/auth/refresh', {
         body: { refresh_token: before.refresh_token },
       });

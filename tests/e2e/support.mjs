@@ -192,6 +192,135 @@ export async function signIn(page, username, password) {
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
+/** The PIN the tests' staff set on a tablet (synthetic, like everything here). */
+export const TEST_PIN = '246810';
+
+/** Fills the "Choose a PIN" form and saves it. */
+export async function choosePin(page, pin = TEST_PIN) {
+  await page.getByLabel('New PIN', { exact: true }).fill(pin);
+  await page.getByLabel('PIN again', { exact: true }).fill(pin);
+  await page.getByRole('button', { name: 'Save PIN', exact: true }).click();
+}
+
+/**
+ * Enrols the tablet the page is on, as a manager does: signs in on the unenrolled tablet,
+ * names it, and sets the manager's PIN. Ends unlocked as the manager.
+ */
+export async function enrolTablet(page, { manager = 'oak.manager', name = 'Trolley 1', pin = TEST_PIN } = {}) {
+  await signIn(page, manager, DEMO_PASSWORD);
+  await page.getByLabel('Tablet name', { exact: true }).fill(name);
+  await page.getByRole('button', { name: 'Enrol this tablet', exact: true }).click();
+  await choosePin(page, pin);
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+}
+
+/** Locks the tablet with the header's "Lock" button and waits for the lock screen. */
+export async function lockTablet(page) {
+  await page.getByRole('button', { name: 'Lock', exact: true }).click();
+  await page.getByRole('heading', { name: 'Bedside is locked', exact: true }).waitFor();
+}
+
+/**
+ * Signs `username` in online on an enrolled tablet: from the lock screen through "Sign in
+ * with password", then sets their PIN if they have none here yet. Ends unlocked.
+ */
+export async function signInOnTablet(page, username, { password = DEMO_PASSWORD, pin = TEST_PIN } = {}) {
+  const withPassword = page.getByRole('button', { name: 'Sign in with password', exact: true });
+  if (await withPassword.isVisible()) await withPassword.click();
+  await signIn(page, username, password);
+  const choose = page.getByLabel('New PIN', { exact: true });
+  const signOut = page.getByRole('button', { name: 'Sign out', exact: true });
+  await choose.or(signOut).first().waitFor();
+  if (await choose.isVisible()) await choosePin(page, pin);
+  await signOut.waitFor();
+}
+
+/**
+ * From a fresh profile on the app's page: a manager enrols the tablet (named `tablet`),
+ * then (unless it is the manager) `username` signs in and sets a PIN. Ends unlocked as
+ * `username`.
+ */
+export async function startOnTablet(page, username, { tablet = 'Trolley 1', ...options } = {}) {
+  await enrolTablet(page, { name: tablet });
+  if (username !== 'oak.manager') {
+    await lockTablet(page);
+    await signInOnTablet(page, username, options);
+  }
+}
+
+/** Unlocks the locked tablet as `username` with their PIN. */
+export async function unlock(page, username, pin = TEST_PIN) {
+  await page.getByRole('heading', { name: 'Bedside is locked', exact: true }).waitFor();
+  await page.getByRole('button', { name: new RegExp(`^\\s*${escapeRegExp(username)}\\b`) }).click();
+  await page.getByLabel('PIN', { exact: true }).fill(pin);
+  await page.getByRole('button', { name: 'Unlock', exact: true }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+}
+
+/**
+ * Navigates to `url` (a full page load) and, if the load locked the tablet (the data key
+ * lives only in memory), unlocks it as `username`.
+ */
+export async function openAt(page, url, username, pin = TEST_PIN) {
+  await page.goto(url);
+  const locked = page.getByRole('heading', { name: 'Bedside is locked', exact: true });
+  const signOut = page.getByRole('button', { name: 'Sign out', exact: true });
+  await locked.or(signOut).first().waitFor();
+  if (await locked.isVisible()) await unlock(page, username, pin);
+}
+
+/**
+ * Every row of every object store of the app's IndexedDB, as the browser holds it (no
+ * decryption): `{ store: [row, …] }`, with typed arrays and keys turned into text so a
+ * search of the result sees every byte that could hold a name.
+ */
+export function rawIndexedDb(page) {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('bedside');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const names = [...db.objectStoreNames];
+          const out = {};
+          if (names.length === 0) {
+            db.close();
+            resolve(out);
+            return;
+          }
+          const tx = db.transaction(names);
+          const plain = (value) => {
+            if (value instanceof ArrayBuffer) return plain(new Uint8Array(value));
+            if (ArrayBuffer.isView(value)) {
+              const bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+              return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+            }
+            if (typeof CryptoKey !== 'undefined' && value instanceof CryptoKey) {
+              return `[CryptoKey ${value.algorithm.name} extractable=${value.extractable}]`;
+            }
+            if (Array.isArray(value)) return value.map(plain);
+            if (value && typeof value === 'object') {
+              return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+            }
+            return value;
+          };
+          for (const name of names) {
+            const all = tx.objectStore(name).getAll();
+            all.onsuccess = () => {
+              out[name] = all.result.map(plain);
+            };
+          }
+          tx.oncomplete = () => {
+            db.close();
+            resolve(out);
+          };
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+  );
+}
+
 /** The resident list, once it shows at least one resident. */
 export async function residentList(page) {
   const list = page.getByRole('list', { name: 'Residents', exact: true });

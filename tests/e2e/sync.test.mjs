@@ -18,11 +18,11 @@ import {
   fullName,
   launchBrowser,
   residentList,
-  signIn,
+  startOnTablet,
   startServer,
+  unlock,
   waitForText,
   withDiagnostics,
-  DEMO_PASSWORD,
 } from './support.mjs';
 
 /** Readings whose NEWS2 is 8 on Scale 1 (respiration 2, SpO2 2, systolic 1, pulse 2,
@@ -118,7 +118,7 @@ test(
 
     await withDiagnostics(page, async () => {
       await page.goto(`${server.url}/`);
-      await signIn(page, 'oak.carer', DEMO_PASSWORD);
+      await startOnTablet(page, 'oak.carer');
       await residentList(page);
       await waitForText(page.getByTestId('as-of'), /as of \d{2}:\d{2}/);
       await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
@@ -159,6 +159,8 @@ test(
       await cdp.send('ServiceWorker.stopAllWorkers');
       await cdp.detach();
       await page.reload();
+      // A reload forgets the data key: the carer unlocks with their PIN, offline.
+      await unlock(page, 'oak.carer');
       await page.getByRole('region', { name: 'Resident banner', exact: true }).waitFor();
       await waitForText(page.getByTestId('offline-banner'), /Offline/);
       for (const item of [recordedItem(page, noteText), recordedItem(page, /NEWS2\D*8\b/)]) {
@@ -194,7 +196,7 @@ test(
     const other = await second.context.newPage();
     await withDiagnostics(other, async () => {
       await other.goto(`${server.url}/`);
-      await signIn(other, 'oak.senior', DEMO_PASSWORD);
+      await startOnTablet(other, 'oak.senior');
       await openResident(other, resident);
       await waitForText(recordedItem(other, noteText).getByTestId('item-state'), /Confirmed/);
       await waitForText(
@@ -243,7 +245,7 @@ test(
 
     await withDiagnostics(page, async () => {
       await page.goto(`${server.url}/`);
-      await signIn(page, 'oak.carer', DEMO_PASSWORD);
+      await startOnTablet(page, 'oak.carer');
       await residentList(page);
       await waitForText(page.getByTestId('as-of'), /as of \d{2}:\d{2}/);
       await openResident(page, resident);
