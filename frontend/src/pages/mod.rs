@@ -1,5 +1,6 @@
 //! One module a screen.
 
+pub mod access_log;
 pub mod document;
 pub mod handover;
 pub mod not_found;
@@ -7,3 +8,4 @@ pub mod record;
 pub mod resident_list;
 pub mod resident_summary;
 pub mod sign_in;
+pub mod tablets;
