@@ -331,12 +331,25 @@ pub async fn push(token: &str, request: &PushRequest) -> ApiResult<Pushed> {
 /// `GET path` with the staff token, answered with the raw response when it is a 2xx (for
 /// files, which are not JSON).
 pub async fn get_raw(path: &str, token: &str) -> ApiResult<Response> {
-    let response = send::<()>("GET", path, Some(token), None, TIMEOUT_MS).await?;
+    call_raw("GET", path, token).await
+}
+
+/// `METHOD path` with the staff token and no body, answered with the raw response when it
+/// is a 2xx: for a page's own calls (the access log, the home's tablets), which read the
+/// body themselves with [`parsed`] or as a file.
+pub async fn call_raw(method: &str, path: &str, token: &str) -> ApiResult<Response> {
+    let response = send::<()>(method, path, Some(token), None, TIMEOUT_MS).await?;
     if (200..300).contains(&response.status()) {
         Ok(response)
     } else {
         Err(failure(&response).await)
     }
+}
+
+/// A 2xx response's JSON body as the browser parsed it: for answers of which a page reads
+/// a few fields itself, where a deserialiser of their own would only grow the wasm.
+pub async fn parsed(response: Response) -> ApiResult<JsValue> {
+    read_parsed(response).await.map(|(parsed, ())| parsed)
 }
 
 fn encode(s: &str) -> String {

@@ -4,16 +4,21 @@
 //! `/residents/:id/documents/:doc` (one of their documents), `/residents/:id/notes/new` and
 //! `/residents/:id/observations/new` (recording at the bedside), `/handover` (the shift's
 //! records and what is not yet confirmed), `/tablet` (this tablet's settings, for
-//! managers); anything else is a readable "not found" page. Until someone unlocks the
-//! tablet every route shows the lock screen, the sign-in screen, enrolment or choosing a
-//! PIN, as the tablet's state calls for. The server answers every app route
+//! managers), and for managers and administrators `/access-log` (who viewed which
+//! record) and `/devices` (the home's tablets); anything else is a readable "not found"
+//! page. A route the signed-in role may not use (as `Role::may` says) shows a readable
+//! "your role cannot open this page" instead, and nothing of its data. Until someone
+//! unlocks the tablet every route shows the lock screen, the sign-in screen, enrolment or
+//! choosing a PIN, as the tablet's state calls for. The server answers every app route
 //! with `index.html`, so a reload or a bookmark on any route works.
 
+use bedside_domain::api::Permission;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::components::header::AppHeader;
 use crate::components::notice::NoticeBar;
+use crate::pages::access_log::AccessLogPage;
 use crate::pages::document::DocumentPage;
 use crate::pages::handover::HandoverPage;
 use crate::pages::lock::{ChoosePinPage, LockPage};
@@ -23,6 +28,7 @@ use crate::pages::resident_list::ResidentListPage;
 use crate::pages::resident_summary::ResidentSummaryPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::tablet::{EnrolPage, TabletPage};
+use crate::pages::tablets::TabletsPage;
 use crate::state::{AppProvider, Phase, use_app};
 
 #[derive(Debug, Clone, PartialEq, Routable)]
@@ -46,6 +52,12 @@ pub enum Route {
     /// This tablet's name and idle time (managers).
     #[at("/tablet")]
     Tablet,
+    /// The home's access log (managers and administrators).
+    #[at("/access-log")]
+    AccessLog,
+    /// The home's tablets, to revoke one (managers and administrators).
+    #[at("/devices")]
+    Devices,
     #[not_found]
     #[at("/not-found")]
     NotFound,
@@ -100,6 +112,16 @@ pub(crate) fn Shell() -> Html {
                     Route::AddObservations { id } => html! { <AddObservationsPage {id} /> },
                     Route::Handover => html! { <HandoverPage /> },
                     Route::Tablet => html! { <TabletPage /> },
+                    // The tablet hides what a role may not do; the server refuses it anyway.
+                    Route::AccessLog if app.may(Permission::ReadAccessLog) => {
+                        html! { <AccessLogPage /> }
+                    }
+                    Route::Devices if app.may(Permission::ManageDevices) => {
+                        html! { <TabletsPage /> }
+                    }
+                    Route::AccessLog | Route::Devices => {
+                        html! { <NotFoundPage not_allowed=true /> }
+                    }
                     Route::NotFound => html! { <NotFoundPage /> },
                 }
             };
@@ -120,5 +142,114 @@ pub(crate) fn Shell() -> Html {
             <a class="skip-link" href="#main">{ "Skip to content" }</a>
             { body }
         </>
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use bedside_domain::api::Role;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+    use web_sys::Element;
+
+    use crate::test_support::app::{AppAt, AppAtProps, handle, person, store};
+    use crate::test_support::{count, render, texts, wait_until};
+
+    async fn app_at(test: &str, role: Role, path: String) -> Element {
+        let (name, db) = store(test, "oak.someone", role, vec![]).await;
+        let root = render::<AppAt>(AppAtProps {
+            store: name,
+            path: path.into(),
+            unlocked: handle(&db),
+            idle_after_ms: None,
+        })
+        .await;
+        wait_until("the app is ready", || count(&root, "header") == 1).await;
+        root
+    }
+
+    async fn summary(test: &str, role: Role) -> Element {
+        let root = app_at(test, role, format!("/residents/{}", person())).await;
+        wait_until("the summary shows", || count(&root, "#about-me") == 1).await;
+        root
+    }
+
+    fn header_links(root: &Element) -> Vec<String> {
+        texts(root, "header a")
+    }
+
+    fn edit_buttons(root: &Element) -> Vec<String> {
+        texts(root, "#about-me button, #care-plan button")
+    }
+
+    #[test]
+    async fn a_carer_sees_no_manager_links_and_no_edit_buttons() {
+        let root = summary("role-carer", Role::Carer).await;
+        let links = header_links(&root);
+        assert!(links.contains(&"Handover".to_owned()), "{links:?}");
+        assert!(!links.contains(&"Access log".to_owned()), "{links:?}");
+        assert!(!links.contains(&"Tablets".to_owned()), "{links:?}");
+        assert_eq!(count(&root, "header nav"), 0);
+        assert!(edit_buttons(&root).is_empty(), "{:?}", edit_buttons(&root));
+    }
+
+    #[test]
+    async fn a_senior_edits_but_sees_no_manager_links() {
+        let root = summary("role-senior", Role::Senior).await;
+        let links = header_links(&root);
+        assert!(!links.contains(&"Access log".to_owned()), "{links:?}");
+        assert!(!links.contains(&"Tablets".to_owned()), "{links:?}");
+        assert!(edit_buttons(&root).contains(&"Add a care plan area".to_owned()));
+    }
+
+    #[test]
+    async fn a_manager_sees_both_links_and_the_edit_buttons() {
+        let root = summary("role-manager", Role::Manager).await;
+        assert_eq!(
+            texts(&root, "header nav a"),
+            ["Access log", "Tablets"],
+            "the manager's links, in a nav"
+        );
+        let hrefs: Vec<Option<String>> = {
+            let list = root.query_selector_all("header nav a").expect("selector");
+            (0..list.length())
+                .filter_map(|i| list.item(i))
+                .map(|n| wasm_bindgen::JsCast::unchecked_into::<Element>(n).get_attribute("href"))
+                .collect()
+        };
+        assert_eq!(
+            hrefs,
+            [Some("/access-log".to_owned()), Some("/devices".to_owned())]
+        );
+        let buttons = edit_buttons(&root);
+        assert!(
+            buttons.contains(&"Add a care plan area".to_owned()),
+            "{buttons:?}"
+        );
+        assert!(buttons.contains(&"Write".to_owned()), "{buttons:?}");
+    }
+
+    #[test]
+    async fn a_role_that_may_not_gets_a_readable_page_and_no_data() {
+        for (test, role, path) in [
+            ("not-allowed-carer-log", Role::Carer, "/access-log"),
+            ("not-allowed-carer-devices", Role::Carer, "/devices"),
+            ("not-allowed-senior-devices", Role::Senior, "/devices"),
+        ] {
+            let root = app_at(test, role, path.to_owned()).await;
+            wait_until("the page shows", || count(&root, "main h1") == 1).await;
+            assert_eq!(
+                texts(&root, "main h1"),
+                ["Your role cannot open this page"],
+                "{role:?} at {path}"
+            );
+            assert_eq!(count(&root, "table"), 0, "{role:?} at {path}");
+            assert_eq!(count(&root, "form"), 0, "{role:?} at {path}");
+            assert!(
+                !texts(&root, "main button")
+                    .iter()
+                    .any(|b| b == "Download CSV" || b == "Revoke"),
+                "{role:?} at {path}"
+            );
+        }
     }
 }

@@ -8,6 +8,8 @@
 
 use std::cmp::Ordering;
 
+use bedside_domain::api::Role;
+use bedside_domain::audit::{AuditMode, AuditPart};
 use bedside_domain::order;
 use bedside_domain::record::{
     AbnormalFlag, AdvanceCareForm, Attachment, ClinicalStatus, CprDecision, EntryBody, LabValue,
@@ -16,7 +18,7 @@ use bedside_domain::record::{
 use bedside_domain::summary::{AllergyState, Banner, CprState, HospitalState, MedicationLine};
 use bedside_domain::sync::plan::ItemState;
 use bedside_domain::sync::wire::{MutationOp, SectionKey};
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::services::local_db::StoredResident;
 
@@ -591,6 +593,44 @@ pub fn waiting_text(waiting: usize) -> String {
     format!("{waiting} waiting to send")
 }
 
+/// How long ago a tablet last reached the server, for a contact within the last day:
+/// "Just now", "1 minute ago", "3 hours ago". `None` for an older one, which the page
+/// shows with its time and date. A time after `now` (the tablet's clock behind the
+/// server's) is "Just now".
+pub fn ago_text(then: DateTime<Utc>, now: DateTime<Utc>) -> Option<String> {
+    let minutes = (now - then).num_minutes();
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    match minutes {
+        ..1 => Some("Just now".to_owned()),
+        1..60 => Some(plural(minutes, "minute")),
+        60..1440 => Some(plural(minutes / 60, "hour")),
+        _ => None,
+    }
+}
+
+/// An access log event's role, in words: the serialised name the server sent, worded
+/// when this version knows it.
+pub fn role_text(role: &str) -> String {
+    Role::parse(role).map_or_else(|| role.to_owned(), |r| r.label().to_owned())
+}
+
+/// Which part of a record was viewed, in words ("Care plan").
+pub fn part_text(part: &str) -> String {
+    AuditPart::parse(part).map_or_else(|| part.to_owned(), |p| capitalised(p.label()))
+}
+
+/// "Online" or "Offline": whether a view was served by the server or read from a
+/// tablet's own copy.
+pub fn mode_text(mode: &str) -> String {
+    AuditMode::parse(mode).map_or_else(
+        || mode.to_owned(),
+        |m| match m {
+            AuditMode::Online => "Online".to_owned(),
+            AuditMode::Offline => "Offline".to_owned(),
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use bedside_domain::record::{PersonName, ResidencyStatus, Resident, Sex};
@@ -603,6 +643,30 @@ mod tests {
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+    }
+
+    #[test]
+    fn a_last_contact_within_a_day_is_said_as_how_long_ago() {
+        let now = DateTime::from_timestamp(1_795_599_720, 0).expect("a time");
+        let ago = |minutes: i64| ago_text(now - chrono::Duration::minutes(minutes), now);
+        assert_eq!(ago(0).as_deref(), Some("Just now"));
+        assert_eq!(ago(-5).as_deref(), Some("Just now"), "tablet clock behind");
+        assert_eq!(ago(1).as_deref(), Some("1 minute ago"));
+        assert_eq!(ago(59).as_deref(), Some("59 minutes ago"));
+        assert_eq!(ago(60).as_deref(), Some("1 hour ago"));
+        assert_eq!(ago(23 * 60 + 59).as_deref(), Some("23 hours ago"));
+        assert_eq!(ago(24 * 60), None);
+    }
+
+    #[test]
+    fn access_log_words_and_unknown_names_as_sent() {
+        assert_eq!(role_text("senior"), "Senior carer / nurse");
+        assert_eq!(role_text("auditor"), "auditor");
+        assert_eq!(part_text("care_plan"), "Care plan");
+        assert_eq!(part_text("about_me"), "About Me");
+        assert_eq!(part_text("x_ray"), "x_ray");
+        assert_eq!(mode_text("offline"), "Offline");
+        assert_eq!(mode_text("online"), "Online");
     }
 
     #[test]

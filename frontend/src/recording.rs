@@ -7,7 +7,7 @@
 //! The clinical rules stay in `bedside_domain::news2`: this module only feeds them the
 //! readings and picks what to show. Tested natively and in the browser.
 
-use bedside_domain::api::Role;
+use bedside_domain::api::{Permission, Role};
 use bedside_domain::news2::{
     AirOrOxygen, Consciousness, Observations, Response, Score, Spo2Scale, score,
 };
@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 /// Whether this role may edit care plans and About Me and settle proposals. The server
 /// checks again; the tablet only hides what a role cannot do.
 pub fn can_edit_sections(role: Role) -> bool {
-    matches!(role, Role::Senior | Role::Manager | Role::Admin)
+    role.may(Permission::EditSections)
 }
 
 /// One field of a form, as typed.

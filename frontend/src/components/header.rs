@@ -1,8 +1,9 @@
 //! The bar at the top of every page after sign-in: the home, whether the tablet is
 //! online, how old its copy is, how many items wait to send (a tap lists them, and
 //! anything the server refused, with its reason), warnings about storage and items that
-//! have waited too long, locking the tablet (also how staff hand it to someone else),
-//! and signing out.
+//! have waited too long, links to the pages the role may open (the handover; for
+//! managers the access log and the home's tablets), locking the tablet (also how staff
+//! hand it to someone else), and signing out.
 
 use bedside_domain::api::Permission;
 use chrono::Datelike;
@@ -65,6 +66,9 @@ pub fn AppHeader() -> Html {
     let waiting = app.waiting_to_send();
     let rejected = app.outbox.rejected().len();
     let now = bedside_client::platform::now();
+    // Links only to the pages this role may open.
+    let access_log = app.may(Permission::ReadAccessLog);
+    let devices = app.may(Permission::ManageDevices);
     let can_update =
         app.online && !app.reauthenticating && app.notice != Some(Notice::SessionExpired);
 
@@ -105,6 +109,20 @@ pub fn AppHeader() -> Html {
                     <Link<Route> to={Route::Handover} classes="button button-secondary">
                         { "Handover" }
                     </Link<Route>>
+                    if access_log || devices {
+                        <nav class="app-header-nav" aria-label="Managing the home">
+                            if access_log {
+                                <Link<Route> to={Route::AccessLog} classes="button button-secondary">
+                                    { "Access log" }
+                                </Link<Route>>
+                            }
+                            if devices {
+                                <Link<Route> to={Route::Devices} classes="button button-secondary">
+                                    { "Tablets" }
+                                </Link<Route>>
+                            }
+                        </nav>
+                    }
                     // Updating needs the network and a sign-in the server still accepts.
                     if can_update {
                         <button type="button" class="button button-secondary"

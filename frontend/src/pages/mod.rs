@@ -1,5 +1,6 @@
 //! One module a screen.
 
+pub mod access_log;
 pub mod document;
 pub mod handover;
 pub mod lock;
@@ -9,3 +10,4 @@ pub mod resident_list;
 pub mod resident_summary;
 pub mod sign_in;
 pub mod tablet;
+pub mod tablets;

@@ -1,4 +1,6 @@
-//! Any address the app does not know.
+//! Any address the app does not know, and a page the signed-in role may not open (a
+//! carer following a link to the access log, say: the server refuses its data anyway,
+//! and this page shows nothing of it). One component for both keeps the wasm smaller.
 
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -6,13 +8,34 @@ use yew_router::prelude::*;
 use crate::app::Route;
 use crate::hooks::use_title;
 
+#[derive(Properties, PartialEq)]
+pub struct NotFoundProps {
+    /// The page exists, but not for this role.
+    #[prop_or_default]
+    pub not_allowed: bool,
+}
+
 #[component]
-pub fn NotFoundPage() -> Html {
-    use_title("Page not found");
+pub fn NotFoundPage(props: &NotFoundProps) -> Html {
+    let (title, heading, words) = if props.not_allowed {
+        (
+            "Not available",
+            "Your role cannot open this page",
+            "This page is for the home's managers. If you need what it shows, ask your \
+             manager.",
+        )
+    } else {
+        (
+            "Page not found",
+            "Page not found",
+            "There is no page at this address in Bedside.",
+        )
+    };
+    use_title(title);
     html! {
         <main id="main" class="page page-centred">
-            <h1>{ "Page not found" }</h1>
-            <p>{ "There is no page at this address in Bedside." }</p>
+            <h1>{ heading }</h1>
+            <p>{ words }</p>
             <p>
                 <Link<Route> to={Route::Home} classes="button">{ "Go to the resident list" }</Link<Route>>
             </p>

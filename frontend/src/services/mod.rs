@@ -2,3 +2,4 @@
 
 pub mod api;
 pub mod local_db;
+pub mod manage;

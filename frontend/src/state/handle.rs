@@ -380,6 +380,13 @@ impl AppHandle {
         self.state.session.as_ref().map(|s| s.staff.role)
     }
 
+    /// Whether the signed-in member of staff's role may do `what` (`Role::may`, the table
+    /// the server checks); nobody signed in may do nothing. Used only to hide what the
+    /// server would refuse.
+    pub fn may(&self, what: bedside_domain::api::Permission) -> bool {
+        self.role().is_some_and(|role| role.may(what))
+    }
+
     /// The signed-in member of staff's token, for the few requests a page makes itself:
     /// the current one (the state follows every refresh, by this app or its worker).
     pub fn token(&self) -> Option<AttrValue> {
