@@ -7,10 +7,10 @@
 //! carer should wait, and the sync holds its lock meanwhile. Every failure is sorted into
 //! an [`ApiFailure`] that keeps its cause; none panics, and none carries record contents.
 //!
-//! Bodies are parsed by the browser (`Response.json()`) and read into Rust types with
-//! `serde-wasm-bindgen`, the same deserialiser the local store uses: one copy of the
-//! record model's deserialising code in the wasm instead of two, and the browser's JSON
-//! parser is fast on a whole home's snapshot.
+//! Bodies are parsed by the browser (`Response.json()`) and read into Rust types by
+//! [`crate::read`], the same readers the local store uses: one copy of the record
+//! model's reading code in the wasm instead of two, and the browser's JSON parser is
+//! fast on a whole home's snapshot.
 
 use bedside_domain::api::{
     ApiError, DeviceCredential, EnrolDeviceRequest, EnrolledDevice, ErrorCode, LoginRequest,
@@ -18,11 +18,10 @@ use bedside_domain::api::{
 };
 use bedside_domain::audit::{AuditUpload, AuditUploadResult};
 use bedside_domain::sync::wire::{
-    Change, ChangesPage, Cursor, PushRequest, PushResponse, SequenceGap, SnapshotPage, SyncStatus,
+    Change, ChangesPage, Cursor, PushRequest, PushResponse, SnapshotPage, SyncStatus,
 };
 use js_sys::{Promise, Reflect};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestCache, RequestInit, Response};
@@ -142,7 +141,7 @@ pub async fn sign_in(
         device: device.cloned(),
     };
     let response = send("POST", LOGIN, None, Some(&body), TIMEOUT_MS).await?;
-    read(response).await.map(|(_, value)| value)
+    decode(read_parsed(response).await?, crate::read::sign_in_response)
 }
 
 /// `POST /api/v1/devices`: enrols this tablet for the signed-in manager's home, under
@@ -170,7 +169,7 @@ pub async fn refresh(refresh_token: &str, timeout_ms: u32) -> ApiResult<SignInRe
         refresh_token: refresh_token.to_owned(),
     };
     let response = send("POST", REFRESH, None, Some(&body), timeout_ms).await?;
-    read(response).await.map(|(_, value)| value)
+    decode(read_parsed(response).await?, crate::read::sign_in_response)
 }
 
 /// `POST /api/v1/auth/logout`: ends the session on the server (its access and refresh
@@ -187,7 +186,7 @@ pub async fn logout(token: &str, timeout_ms: u32) -> ApiResult<()> {
 /// `GET /api/v1/sync/status`.
 pub async fn sync_status(token: &str) -> ApiResult<SyncStatus> {
     let response = send::<()>("GET", SYNC_STATUS, Some(token), None, TIMEOUT_MS).await?;
-    read(response).await.map(|(_, value)| value)
+    decode(read_parsed(response).await?, crate::read::sync_status)
 }
 
 /// A snapshot page, read as Rust values and also as the browser parsed it, so its
@@ -227,7 +226,7 @@ pub fn snapshot_start(token: &str, page: Option<&str>) -> SnapshotRequest {
 impl SnapshotRequest {
     pub async fn finish(self) -> ApiResult<Snapshot> {
         let response = answer(self.0?).await?;
-        let (parsed, ()) = read_parsed(response).await?;
+        let parsed = read_parsed(response).await?;
         let page = crate::read::snapshot_page(&parsed).map_err(|_| ApiFailure::BadResponse)?;
         Ok(Snapshot { page, parsed })
     }
@@ -248,7 +247,7 @@ pub async fn changes(token: &str, since: &Cursor) -> ApiResult<Changes> {
     if response.status() == 410 {
         return Ok(Changes::Expired);
     }
-    let (parsed, ()) = read_parsed(response).await?;
+    let parsed = read_parsed(response).await?;
     read_changes_page(&parsed)
         .map(Changes::Page)
         .ok_or(ApiFailure::BadResponse)
@@ -256,33 +255,31 @@ pub async fn changes(token: &str, since: &Cursor) -> ApiResult<Changes> {
 
 /// Reads a changes page as the browser parsed it.
 ///
-/// `Change` is an internally tagged enum (`op`). serde reads those by first copying each
-/// value into an intermediate form and then reading the variant from that, which compiles
-/// the record model's whole deserialiser (entries, residents) a second time into the
-/// app's and the worker's wasm, and does the work twice per change. Reading the tag
-/// first and then the payload straight from the parsed value avoids both. The tests
-/// check that it reads exactly what serde writes.
+/// `Change` is an internally tagged enum (`op`): its tag is read first, then the payload
+/// straight from the parsed value (see [`crate::read`] for why). The tests check that it
+/// reads exactly what serde writes.
 pub fn read_changes_page(parsed: &JsValue) -> Option<ChangesPage> {
+    use crate::read;
     let field = |v: &JsValue, name: &str| Reflect::get(v, &JsValue::from_str(name)).ok();
-    let cursor: Cursor = serde_wasm_bindgen::from_value(field(parsed, "cursor")?).ok()?;
+    let cursor: Cursor = read::cursor(field(parsed, "cursor")?).ok()?;
     let more = field(parsed, "more")?.as_bool()?;
     let list: js_sys::Array = field(parsed, "changes")?.dyn_into().ok()?;
     let mut changes = Vec::with_capacity(list.length() as usize);
     for change in list.iter() {
-        let seq: u64 = serde_wasm_bindgen::from_value(field(&change, "seq")?).ok()?;
-        let read = |name: &str| field(&change, name);
+        let seq = read::u64_(field(&change, "seq")?).ok()?;
+        let payload = |name: &str| field(&change, name);
         changes.push(match field(&change, "op")?.as_string()?.as_str() {
             "entry" => Change::Entry {
                 seq,
-                entry: crate::read::entry(read("entry")?).ok()?,
+                entry: read::entry(payload("entry")?).ok()?,
             },
             "resident" => Change::Resident {
                 seq,
-                resident: serde_wasm_bindgen::from_value(read("resident")?).ok()?,
+                resident: read::resident(payload("resident")?).ok()?,
             },
             "resident_removed" => Change::ResidentRemoved {
                 seq,
-                person_id: serde_wasm_bindgen::from_value(read("person_id")?).ok()?,
+                person_id: read::person_id(payload("person_id")?).ok()?,
             },
             // A kind of change this version does not know: the page cannot be applied
             // (skipping it would lose a removal, say).
@@ -310,8 +307,11 @@ pub enum Pushed {
 pub async fn push(token: &str, request: &PushRequest) -> ApiResult<Pushed> {
     let response = send("POST", SYNC_PUSH, Some(token), Some(request), TIMEOUT_MS).await?;
     if response.status() == 409 {
-        return match json::<SequenceGap>(&response).await {
-            Ok((_, gap)) => Ok(Pushed::Gap {
+        let gap = parse(&response)
+            .await
+            .and_then(|parsed| decode(parsed, crate::read::sequence_gap));
+        return match gap {
+            Ok(gap) => Ok(Pushed::Gap {
                 expected: gap.expected,
             }),
             Err(ApiFailure::BadResponse) => Err(ApiFailure::Server {
@@ -322,7 +322,7 @@ pub async fn push(token: &str, request: &PushRequest) -> ApiResult<Pushed> {
             Err(other) => Err(other),
         };
     }
-    let (parsed, ()) = read_parsed(response).await?;
+    let parsed = read_parsed(response).await?;
     crate::read::push_response(&parsed)
         .map(Pushed::Answered)
         .map_err(|_| ApiFailure::BadResponse)
@@ -414,45 +414,33 @@ pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
 }
 
 /// A 2xx body as the browser parsed it; otherwise the failure.
-async fn read_parsed(response: Response) -> ApiResult<(JsValue, ())> {
-    if !(200..300).contains(&response.status()) {
-        return Err(failure(&response).await);
-    }
-    let parsing = response.json().map_err(|_| ApiFailure::BadResponse)?;
-    let parsed = JsFuture::from(parsing).await.map_err(|error| {
-        if is_syntax_error(&error) {
-            ApiFailure::BadResponse
-        } else {
-            ApiFailure::Offline
-        }
-    })?;
-    Ok((parsed, ()))
-}
-
-/// A 2xx body read as `T` (with the value the browser parsed); otherwise the failure.
-async fn read<T: DeserializeOwned>(response: Response) -> ApiResult<(JsValue, T)> {
+async fn read_parsed(response: Response) -> ApiResult<JsValue> {
     if (200..300).contains(&response.status()) {
-        json(&response).await
+        parse(&response).await
     } else {
         Err(failure(&response).await)
     }
 }
 
-/// The body parsed by the browser and read as `T`. The body arrives after the headers, so
-/// a failure while it arrives is the network going; a body that is not JSON or not a `T`
-/// is a bad response.
-async fn json<T: DeserializeOwned>(response: &Response) -> ApiResult<(JsValue, T)> {
+/// The body parsed by the browser. The body arrives after the headers, so a failure while
+/// it arrives is the network going; a body that is not JSON is a bad response.
+async fn parse(response: &Response) -> ApiResult<JsValue> {
     let parsing = response.json().map_err(|_| ApiFailure::BadResponse)?;
-    let parsed = JsFuture::from(parsing).await.map_err(|error| {
+    JsFuture::from(parsing).await.map_err(|error| {
         if is_syntax_error(&error) {
             ApiFailure::BadResponse
         } else {
             ApiFailure::Offline
         }
-    })?;
-    let value =
-        serde_wasm_bindgen::from_value(parsed.clone()).map_err(|_| ApiFailure::BadResponse)?;
-    Ok((parsed, value))
+    })
+}
+
+/// A parsed body read with `read`; one that is not what it reads is a bad response.
+fn decode<T>(
+    parsed: JsValue,
+    read: fn(JsValue) -> Result<T, serde_wasm_bindgen::Error>,
+) -> ApiResult<T> {
+    read(parsed).map_err(|_| ApiFailure::BadResponse)
 }
 
 fn is_syntax_error(error: &JsValue) -> bool {
@@ -466,7 +454,10 @@ fn is_syntax_error(error: &JsValue) -> bool {
 async fn failure(response: &Response) -> ApiFailure {
     let status = response.status();
     // A body that is not an `ApiError` (a proxy's page, an empty 502) still gets words.
-    let error = json::<ApiError>(response).await.ok().map(|(_, e)| e);
+    let error = parse(response)
+        .await
+        .ok()
+        .and_then(|parsed| crate::read::api_error(parsed).ok());
     classify(status, error)
 }
 
