@@ -151,14 +151,14 @@ pub async fn enrol_device(token: &str, name: &str) -> ApiResult<EnrolledDevice> 
         name: name.to_owned(),
     };
     let response = send("POST", DEVICES, Some(token), Some(&body), TIMEOUT_MS).await?;
-    read(response).await.map(|(_, value)| value)
+    decode(read_parsed(response).await?, crate::read::enrolled_device)
 }
 
 /// `POST /api/v1/audit/events`: views of records this tablet recorded (at most
 /// `AuditUpload::MAX_EVENTS`). Sending an event again stores nothing new.
 pub async fn upload_audit(token: &str, upload: &AuditUpload) -> ApiResult<AuditUploadResult> {
     let response = send("POST", AUDIT_EVENTS, Some(token), Some(upload), TIMEOUT_MS).await?;
-    read(response).await.map(|(_, value)| value)
+    decode(read_parsed(response).await?, crate::read::audit_upload_result)
 }
 
 /// `POST /api/v1/auth/refresh`: trades the refresh token for a new pair. The token works
@@ -349,7 +349,7 @@ pub async fn call_raw(method: &str, path: &str, token: &str) -> ApiResult<Respon
 /// A 2xx response's JSON body as the browser parsed it: for answers of which a page reads
 /// a few fields itself, where a deserialiser of their own would only grow the wasm.
 pub async fn parsed(response: Response) -> ApiResult<JsValue> {
-    read_parsed(response).await.map(|(parsed, ())| parsed)
+    read_parsed(response).await
 }
 
 fn encode(s: &str) -> String {

@@ -30,7 +30,10 @@
 
 use std::cell::RefCell;
 
-use bedside_domain::api::{ApiError, ErrorCode, LoginResponse, SignInResponse};
+use bedside_domain::api::{
+    ApiError, Device, EnrolledDevice, ErrorCode, LoginResponse, SignInResponse,
+};
+use bedside_domain::audit::{AuditRefusal, AuditRefusalCode, AuditUploadResult};
 use bedside_domain::news2::{AirOrOxygen, Consciousness, Observations, Score, Spo2Scale};
 use bedside_domain::record::{
     AbnormalFlag, AboutMeTopic, AdvanceCareForm, Attachment, ClinicalStatus, Coding, Concept,
@@ -44,7 +47,7 @@ use bedside_domain::sync::wire::{
     Cursor, Mutation, MutationOp, MutationResult, Outcome, PushResponse, SectionKey, SequenceGap,
     SnapshotPage, SyncStatus,
 };
-use bedside_domain::{EntryId, HomeId, NhsNumber, PersonId};
+use bedside_domain::{DeviceId, EntryId, HomeId, NhsNumber, PersonId};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use js_sys::{Array, Number, Object, Reflect};
 use serde::Deserialize;
@@ -932,7 +935,56 @@ pub fn sign_in_response(value: JsValue) -> Result<SignInResponse> {
     Ok(SignInResponse {
         refresh_token: o.at("refresh_token", string)?,
         refresh_expires_at: o.at("refresh_expires_at", time)?,
+        device_unlock_key: o.opt("device_unlock_key", string)?,
         login: LoginResponse::deserialize(serde_wasm_bindgen::Deserializer::from(o.0))?,
+    })
+}
+
+/// The answer to an enrolment: the tablet, its secret and its unlock key.
+pub fn enrolled_device(value: JsValue) -> Result<EnrolledDevice> {
+    let o = Obj::new(value)?;
+    Ok(EnrolledDevice {
+        device: o.at("device", device)?,
+        secret: o.at("secret", string)?,
+        unlock_key: o.at("unlock_key", string)?,
+    })
+}
+
+fn device(value: JsValue) -> Result<Device> {
+    let o = Obj::new(value)?;
+    Ok(Device {
+        id: o.at("id", |v| uuid(v).map(DeviceId))?,
+        name: o.at("name", string)?,
+        enrolled_at: o.at("enrolled_at", time)?,
+        enrolled_by: o.at("enrolled_by", string)?,
+        last_contact: o.opt("last_contact", time)?,
+        revoked_at: o.opt("revoked_at", time)?,
+    })
+}
+
+/// The answer to an upload of views for the access log.
+pub fn audit_upload_result(value: JsValue) -> Result<AuditUploadResult> {
+    let o = Obj::new(value)?;
+    Ok(AuditUploadResult {
+        stored: o.at("stored", u32_)?,
+        already_held: o.at("already_held", u32_)?,
+        refused: o.at("refused", |v| seq(v, audit_refusal))?,
+    })
+}
+
+fn audit_refusal(value: JsValue) -> Result<AuditRefusal> {
+    let o = Obj::new(value)?;
+    Ok(AuditRefusal {
+        id: o.at("id", uuid)?,
+        code: o.at("code", |v| {
+            Ok(match variant(v)?.as_str() {
+                "not_found" => AuditRefusalCode::NotFound,
+                "invalid" => AuditRefusalCode::Invalid,
+                "duplicate" => AuditRefusalCode::Duplicate,
+                _ => AuditRefusalCode::Other,
+            })
+        })?,
+        message: o.at("message", string)?,
     })
 }
 
@@ -1824,9 +1876,45 @@ mod tests {
                 },
                 refresh_token: "synthetic-refresh".into(),
                 refresh_expires_at: at(21),
+                device_unlock_key: Some("synthetic-unlock".into()),
             },
             sign_in_response,
         );
+        for revoked in [None, Some(at(30))] {
+            agrees_with_serde(
+                &EnrolledDevice {
+                    device: Device {
+                        id: DeviceId(Uuid::from_u128(8)),
+                        name: "Trolley 2".into(),
+                        enrolled_at: at(9),
+                        enrolled_by: "oak.manager".into(),
+                        last_contact: Some(at(12)),
+                        revoked_at: revoked,
+                    },
+                    secret: "synthetic-secret".into(),
+                    unlock_key: "synthetic-unlock".into(),
+                },
+                enrolled_device,
+            );
+        }
+        for code in [
+            AuditRefusalCode::NotFound,
+            AuditRefusalCode::Invalid,
+            AuditRefusalCode::Duplicate,
+        ] {
+            agrees_with_serde(
+                &AuditUploadResult {
+                    stored: 3,
+                    already_held: 1,
+                    refused: vec![AuditRefusal {
+                        id: Uuid::from_u128(9),
+                        code,
+                        message: "There is no such resident in your home.".into(),
+                    }],
+                },
+                audit_upload_result,
+            );
+        }
         agrees_with_serde(
             &SyncStatus {
                 head: "e1.42".parse().expect("cursor"),
