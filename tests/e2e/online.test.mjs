@@ -134,8 +134,9 @@ test(
       await page.getByRole('button', { name: 'Unlock', exact: true }).click();
       await waitForText(page.getByRole('alert'), /That PIN is not right\. 4 tries left\./);
       assert.deepEqual(await seriousViolations(page), [], 'lock screen with a wrong PIN');
+      // Unlocked, the tablet is back where it locked.
       await unlock(page, 'oak.manager');
-      await residentList(page);
+      await page.getByRole('region', { name: 'Resident banner', exact: true }).waitFor();
     });
   },
 );

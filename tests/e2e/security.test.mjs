@@ -190,9 +190,10 @@ test(
         );
       }
 
-      // Signing in online ends the lockout: the carer chooses a PIN again.
+      // Signing in online ends the lockout: the carer chooses a PIN again, and is back
+      // where the tablet locked.
       await signInOnTablet(page, 'oak.carer');
-      await residentList(page);
+      await page.getByRole('region', { name: 'Resident banner', exact: true }).waitFor();
     });
   },
 );

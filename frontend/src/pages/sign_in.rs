@@ -64,7 +64,7 @@ pub fn SignInPage() -> Html {
     };
     let problem = match &app.notice {
         Some(Notice::Problem(p)) if !app.reauthenticating => {
-            html! { <p class="notice notice-warning">{ p.clone() }</p> }
+            html! { <p class="notice notice-warning" role="alert">{ p.clone() }</p> }
         }
         _ => html! {},
     };
