@@ -158,7 +158,10 @@ pub async fn enrol_device(token: &str, name: &str) -> ApiResult<EnrolledDevice> 
 /// `AuditUpload::MAX_EVENTS`). Sending an event again stores nothing new.
 pub async fn upload_audit(token: &str, upload: &AuditUpload) -> ApiResult<AuditUploadResult> {
     let response = send("POST", AUDIT_EVENTS, Some(token), Some(upload), TIMEOUT_MS).await?;
-    decode(read_parsed(response).await?, crate::read::audit_upload_result)
+    decode(
+        read_parsed(response).await?,
+        crate::read::audit_upload_result,
+    )
 }
 
 /// `POST /api/v1/auth/refresh`: trades the refresh token for a new pair. The token works
