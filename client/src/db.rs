@@ -63,19 +63,19 @@ use bedside_domain::sync::wire::{ChangesPage, Cursor, MutationOp, Outcome, Snaps
 use bedside_domain::{EntryId, HomeId, PersonId, StaffId};
 use chrono::{DateTime, Duration, Utc};
 use indexed_db_futures::database::Database;
+use indexed_db_futures::object_store::ObjectStore;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::{Transaction, TransactionMode};
 use indexed_db_futures::{KeyPath, KeyRange, error::OpenDbError};
 use js_sys::{Array, Object, Reflect};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::crypto::{self, CryptoError, DataKey, Kek, WrappedKey};
 use crate::provisional::{self, Author, RecordError, Subject};
-use crate::read;
 use crate::session::StoredSession;
+use crate::{read, write};
 
 /// The database the app uses. Tests open others by name so they never touch it.
 pub const DB_NAME: &str = "bedside";
@@ -123,6 +123,39 @@ pub mod indexes {
     pub const OUTBOX_BY_DEVICE_SEQ: &str = "by_device_seq";
     /// On `outbox` and `audit`, by the clear `staff` (the author).
     pub const BY_STAFF: &str = "by_staff";
+}
+
+/// A value the `meta` store keeps, with its hand-written reader and writer ([`read`],
+/// [`write`]): what may be stored there, in the form earlier versions stored it.
+pub trait MetaValue {
+    fn read(value: JsValue) -> read::Result<Self>
+    where
+        Self: Sized;
+    fn write(&self) -> JsValue;
+}
+
+macro_rules! meta_value {
+    ($($ty:ty: $read:expr, $write:expr;)+) => {
+        $(impl MetaValue for $ty {
+            fn read(value: JsValue) -> read::Result<Self> {
+                $read(value)
+            }
+            fn write(&self) -> JsValue {
+                $write(self)
+            }
+        })+
+    };
+}
+
+meta_value! {
+    DateTime<Utc>: read::time, write::time;
+    HomeInfo: read::home_info, write::home_info;
+    Cursor: read::cursor, |c: &Cursor| JsValue::from_str(&c.to_string());
+    StaffId: read::staff_id, |s: &StaffId| write::id(&s.0);
+    SnapshotProgress: read::snapshot_progress, write::snapshot_progress;
+    Lane: read::lane, write::lane;
+    LegacyLane: read::legacy_lane, write::legacy_lane;
+    Vec<String>: read::strings, |v: &Vec<String>| write::strings(v);
 }
 
 /// The clear fields of sealed rows. Only ids: nothing about a resident.
@@ -462,7 +495,7 @@ impl Plain {
         Ok(Self {
             store: stores::RESIDENTS,
             aad: aad::resident(&id),
-            value: to_js(stored)?,
+            value: write::stored_resident(stored),
             clear: vec![(fields::ID, JsValue::from_str(&id))],
         })
     }
@@ -480,7 +513,7 @@ impl Plain {
         Ok(Self::entry_raw(
             &entry.id.to_string(),
             &entry.person_id.to_string(),
-            to_js(entry)?,
+            write::entry(entry),
         ))
     }
 
@@ -510,7 +543,7 @@ impl Plain {
         Ok(Self {
             store: stores::OUTBOX,
             aad: aad::outbox(&id, &staff),
-            value: to_js(item)?,
+            value: write::outbox_item(item),
             clear: vec![
                 (fields::ID, JsValue::from_str(&id)),
                 (fields::STAFF, JsValue::from_str(&staff)),
@@ -577,16 +610,6 @@ async fn open_rows<T>(
         .into_iter()
         .map(|v| read(v).map_err(|_| DbError::Data))
         .collect()
-}
-
-/// A value in the form the store keeps (maps as objects, as `indexed_db_futures` writes).
-pub(crate) fn to_js<T: Serialize>(value: &T) -> DbResult<JsValue> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    value.serialize(&serializer).map_err(|_| DbError::Data)
-}
-
-fn plain_value<T: DeserializeOwned>(value: JsValue) -> Result<T, serde_wasm_bindgen::Error> {
-    serde_wasm_bindgen::from_value(value)
 }
 
 /// Every row a query gives, as JavaScript values.
@@ -878,11 +901,8 @@ impl LocalDb {
         let residents = tx.object_store(stores::RESIDENTS)?;
         let meta = tx.object_store(stores::META)?;
         let rows = collect(residents.get_all::<JsValue>().primitive()?.await?)?;
-        let home = meta.get::<HomeInfo, _, _>(meta_keys::HOME).serde()?.await?;
-        let as_of = meta
-            .get::<DateTime<Utc>, _, _>(meta_keys::AS_OF)
-            .serde()?
-            .await?;
+        let home = meta_in::<HomeInfo>(&meta, meta_keys::HOME).await?;
+        let as_of = meta_in::<DateTime<Utc>>(&meta, meta_keys::AS_OF).await?;
         drop(tx);
         let residents = open_rows(&key, stores::RESIDENTS, rows, read::stored_resident).await?;
         Ok(LocalHome {
@@ -949,7 +969,7 @@ impl LocalDb {
             .collect::<DbResult<Vec<_>>>()?;
         let items = open_rows(&key, stores::OUTBOX, rows, read::outbox_item).await?;
         let mut out: Vec<(StaffId, OutboxItem)> = authors.into_iter().zip(items).collect();
-        out.sort_by(|(_, a), (_, b)| {
+        bedside_domain::order::sort_by(&mut out, |(_, a), (_, b)| {
             (a.mutation.created_at, a.mutation.device_seq)
                 .cmp(&(b.mutation.created_at, b.mutation.device_seq))
         });
@@ -963,7 +983,7 @@ impl LocalDb {
             .raw_rows(stores::OUTBOX, Some((indexes::BY_STAFF, staff.to_string())))
             .await?;
         let mut items = open_rows(&key, stores::OUTBOX, rows, read::outbox_item).await?;
-        items.sort_by_key(|i| i.mutation.device_seq);
+        bedside_domain::order::sort_by_key(&mut items, |i| i.mutation.device_seq);
         Ok(items)
     }
 
@@ -1026,7 +1046,7 @@ impl LocalDb {
         let session: StoredSession = opened
             .into_iter()
             .next()
-            .map(plain_value)
+            .map(read::stored_session)
             .transpose()
             .map_err(|_| DbError::Data)?
             .ok_or(DbError::Data)?;
@@ -1043,7 +1063,9 @@ impl LocalDb {
         session: &StoredSession,
     ) -> DbResult<JsValue> {
         let id = session.staff.id.to_string();
-        let sealed = crypto::seal_values(key, &[(aad::session(&id), to_js(session)?)]).await?;
+        let sealed =
+            crypto::seal_values(key, &[(aad::session(&id), write::stored_session(session))])
+                .await?;
         let sealed = sealed.into_iter().next().ok_or(DbError::Data)?;
         let name = crypto::fingerprint(session.key()).await?;
         Ok(sealed
@@ -1156,7 +1178,7 @@ impl LocalDb {
     }
 
     /// One value of the `meta` store (see [`meta_keys`]).
-    pub async fn meta_value<T: DeserializeOwned>(&self, key: &str) -> DbResult<Option<T>> {
+    pub async fn meta_value<T: MetaValue>(&self, key: &str) -> DbResult<Option<T>> {
         let tx = self.db.transaction(stores::META).build()?;
         get_meta(&tx, key).await
     }
@@ -1564,7 +1586,7 @@ impl LocalDb {
             let rows = seal(&key, plain).await?;
 
             let tx = self.write()?;
-            let now_lane: Option<Lane> = get_meta(&tx.tx, &meta_keys::lane(staff)).await?;
+            let now_lane = get_meta::<Lane>(&tx.tx, &meta_keys::lane(staff)).await?;
             if now_lane != read_lane {
                 // Another write (or a push's answer) moved the lane on: read again.
                 continue;
@@ -1674,7 +1696,7 @@ impl LocalDb {
             let tx = self.write()?;
             tx.check(&guard).await?;
             let lane_key = meta_keys::lane(staff);
-            let now_lane: Option<Lane> = get_meta(&tx.tx, &lane_key).await?;
+            let now_lane = get_meta::<Lane>(&tx.tx, &lane_key).await?;
             if now_lane != lane {
                 // A local write moved the lane on while this was sealed: read again.
                 continue;
@@ -1731,12 +1753,12 @@ async fn snapshot_keeps(tx: &Transaction<'_>) -> DbResult<HashSet<String>> {
     let meta = tx.object_store(stores::META)?;
     let mut keep: HashSet<String> = HashSet::new();
     let pages = meta
-        .get_all::<Vec<String>>()
+        .get_all::<JsValue>()
         .with_query::<String, _>(prefix_range(meta_keys::SNAPSHOT_IDS_PREFIX))
-        .serde()?
+        .primitive()?
         .await?;
     for page in pages {
-        keep.extend(page?);
+        keep.extend(read::strings(page?).map_err(|_| DbError::Data)?);
     }
     let outbox = tx.object_store(stores::OUTBOX)?;
     for key in outbox.get_all_keys::<String>().primitive()?.await? {
@@ -1751,12 +1773,21 @@ pub(crate) fn prefix_range(prefix: &str) -> KeyRange<String> {
     KeyRange::Bound(prefix.to_owned(), false, end, true)
 }
 
-pub(crate) async fn get_meta<T: DeserializeOwned>(
-    tx: &Transaction<'_>,
-    key: &str,
-) -> DbResult<Option<T>> {
-    let store = tx.object_store(stores::META)?;
-    Ok(store.get::<T, _, _>(key).serde()?.await?)
+/// One value of the `meta` store inside a transaction.
+pub(crate) async fn get_meta<T: MetaValue>(tx: &Transaction<'_>, key: &str) -> DbResult<Option<T>> {
+    meta_in(&tx.object_store(stores::META)?, key).await
+}
+
+async fn meta_in<T: MetaValue>(store: &ObjectStore<'_>, key: &str) -> DbResult<Option<T>> {
+    let value = meta_raw(store, key).await?;
+    value
+        .map(|v| T::read(v).map_err(|_| DbError::Data))
+        .transpose()
+}
+
+/// The non-generic part of a `meta` read: the stored value, if any.
+async fn meta_raw(store: &ObjectStore<'_>, key: &str) -> DbResult<Option<JsValue>> {
+    Ok(store.get::<JsValue, _, _>(key).primitive()?.await?)
 }
 
 /// The array `name` of a parsed body, if it is one.
@@ -1808,7 +1839,7 @@ impl RawRecords {
 
 /// `{resident, banner}` around a parsed resident, shaped like [`StoredResident`].
 fn raw_stored_resident(resident: &JsValue, banner: &Banner) -> DbResult<JsValue> {
-    let banner = to_js(banner)?;
+    let banner = write::banner(banner);
     let out = Object::new();
     Reflect::set(&out, &JsValue::from_str("resident"), resident).map_err(|_| DbError::Data)?;
     Reflect::set(&out, &JsValue::from_str("banner"), &banner).map_err(|_| DbError::Data)?;
@@ -1847,9 +1878,19 @@ impl WriteTx<'_> {
         rows.iter().try_for_each(|r| self.put_sealed(r))
     }
 
-    pub fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> DbResult<()> {
+    pub fn put_meta<T: MetaValue + ?Sized>(&self, key: &str, value: &T) -> DbResult<()> {
+        self.put_meta_js(key, &value.write())
+    }
+
+    fn put_meta_js(&self, key: &str, value: &JsValue) -> DbResult<()> {
         let store = self.tx.object_store(stores::META)?;
-        drop(store.put(value).with_key(key).without_key_type().serde()?);
+        drop(
+            store
+                .put(value)
+                .with_key(key)
+                .without_key_type()
+                .primitive()?,
+        );
         Ok(())
     }
 
@@ -1942,7 +1983,7 @@ impl WriteTx<'_> {
                 self.remove_resident_key(key).await?;
             }
         }
-        let stored_home: Option<HomeInfo> = get_meta(&self.tx, meta_keys::HOME).await?;
+        let stored_home = get_meta::<HomeInfo>(&self.tx, meta_keys::HOME).await?;
         if stored_home.as_ref().map(|h| h.id) != Some(home.id) {
             // Whatever is stored is not this home's copy until the snapshot ends.
             self.delete_meta(meta_keys::AS_OF)?;

@@ -21,7 +21,6 @@ use bedside_domain::sync::wire::{
     Change, ChangesPage, Cursor, PushRequest, PushResponse, SnapshotPage, SyncStatus,
 };
 use js_sys::{Promise, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Headers, Request, RequestCache, RequestInit, Response};
@@ -140,6 +139,7 @@ pub async fn sign_in(
         },
         device: device.cloned(),
     };
+    let body = crate::write::sign_in_request(&body);
     let response = send("POST", LOGIN, None, Some(&body), TIMEOUT_MS).await?;
     decode(read_parsed(response).await?, crate::read::sign_in_response)
 }
@@ -150,6 +150,7 @@ pub async fn enrol_device(token: &str, name: &str) -> ApiResult<EnrolledDevice> 
     let body = EnrolDeviceRequest {
         name: name.to_owned(),
     };
+    let body = crate::write::enrol_device_request(&body);
     let response = send("POST", DEVICES, Some(token), Some(&body), TIMEOUT_MS).await?;
     decode(read_parsed(response).await?, crate::read::enrolled_device)
 }
@@ -157,7 +158,8 @@ pub async fn enrol_device(token: &str, name: &str) -> ApiResult<EnrolledDevice> 
 /// `POST /api/v1/audit/events`: views of records this tablet recorded (at most
 /// `AuditUpload::MAX_EVENTS`). Sending an event again stores nothing new.
 pub async fn upload_audit(token: &str, upload: &AuditUpload) -> ApiResult<AuditUploadResult> {
-    let response = send("POST", AUDIT_EVENTS, Some(token), Some(upload), TIMEOUT_MS).await?;
+    let body = crate::write::audit_upload(upload);
+    let response = send("POST", AUDIT_EVENTS, Some(token), Some(&body), TIMEOUT_MS).await?;
     decode(
         read_parsed(response).await?,
         crate::read::audit_upload_result,
@@ -171,6 +173,7 @@ pub async fn refresh(refresh_token: &str, timeout_ms: u32) -> ApiResult<SignInRe
     let body = RefreshRequest {
         refresh_token: refresh_token.to_owned(),
     };
+    let body = crate::write::refresh_request(&body);
     let response = send("POST", REFRESH, None, Some(&body), timeout_ms).await?;
     decode(read_parsed(response).await?, crate::read::sign_in_response)
 }
@@ -178,7 +181,7 @@ pub async fn refresh(refresh_token: &str, timeout_ms: u32) -> ApiResult<SignInRe
 /// `POST /api/v1/auth/logout`: ends the session on the server (its access and refresh
 /// tokens stop working). Answered 204.
 pub async fn logout(token: &str, timeout_ms: u32) -> ApiResult<()> {
-    let response = send::<()>("POST", LOGOUT, Some(token), None, timeout_ms).await?;
+    let response = send("POST", LOGOUT, Some(token), None, timeout_ms).await?;
     if (200..300).contains(&response.status()) {
         Ok(())
     } else {
@@ -188,7 +191,7 @@ pub async fn logout(token: &str, timeout_ms: u32) -> ApiResult<()> {
 
 /// `GET /api/v1/sync/status`.
 pub async fn sync_status(token: &str) -> ApiResult<SyncStatus> {
-    let response = send::<()>("GET", SYNC_STATUS, Some(token), None, TIMEOUT_MS).await?;
+    let response = send("GET", SYNC_STATUS, Some(token), None, TIMEOUT_MS).await?;
     decode(read_parsed(response).await?, crate::read::sync_status)
 }
 
@@ -217,13 +220,7 @@ pub fn snapshot_start(token: &str, page: Option<&str>) -> SnapshotRequest {
         Some(p) => format!("{SYNC_SNAPSHOT}?page={}", encode(p)),
         None => SYNC_SNAPSHOT.to_owned(),
     };
-    SnapshotRequest(start::<()>(
-        "GET",
-        &url,
-        Some(token),
-        None,
-        SNAPSHOT_TIMEOUT_MS,
-    ))
+    SnapshotRequest(start("GET", &url, Some(token), None, SNAPSHOT_TIMEOUT_MS))
 }
 
 impl SnapshotRequest {
@@ -246,7 +243,7 @@ pub enum Changes {
 /// `GET /api/v1/sync/changes?since=CURSOR`.
 pub async fn changes(token: &str, since: &Cursor) -> ApiResult<Changes> {
     let url = format!("{SYNC_CHANGES}?since={}", encode(&since.to_string()));
-    let response = send::<()>("GET", &url, Some(token), None, TIMEOUT_MS).await?;
+    let response = send("GET", &url, Some(token), None, TIMEOUT_MS).await?;
     if response.status() == 410 {
         return Ok(Changes::Expired);
     }
@@ -308,7 +305,8 @@ pub enum Pushed {
 
 /// `POST /api/v1/sync/push`.
 pub async fn push(token: &str, request: &PushRequest) -> ApiResult<Pushed> {
-    let response = send("POST", SYNC_PUSH, Some(token), Some(request), TIMEOUT_MS).await?;
+    let body = crate::write::push_request(request);
+    let response = send("POST", SYNC_PUSH, Some(token), Some(&body), TIMEOUT_MS).await?;
     if response.status() == 409 {
         let gap = parse(&response)
             .await
@@ -341,7 +339,7 @@ pub async fn get_raw(path: &str, token: &str) -> ApiResult<Response> {
 /// is a 2xx: for a page's own calls (the access log, the home's tablets), which read the
 /// body themselves with [`parsed`] or as a file.
 pub async fn call_raw(method: &str, path: &str, token: &str) -> ApiResult<Response> {
-    let response = send::<()>(method, path, Some(token), None, TIMEOUT_MS).await?;
+    let response = send(method, path, Some(token), None, TIMEOUT_MS).await?;
     if (200..300).contains(&response.status()) {
         Ok(response)
     } else {
@@ -361,22 +359,23 @@ fn encode(s: &str) -> String {
 
 /// Sends a request and waits for its headers. A request the browser refuses to build,
 /// or one that gets no answer in `timeout_ms`, is [`ApiFailure::Offline`].
-async fn send<B: Serialize>(
+async fn send(
     method: &str,
     url: &str,
     token: Option<&str>,
-    body: Option<&B>,
+    body: Option<&JsValue>,
     timeout_ms: u32,
 ) -> ApiResult<Response> {
     answer(start(method, url, token, body, timeout_ms)?).await
 }
 
-/// Sends a request now: the promise of its response.
-fn start<B: Serialize>(
+/// Sends a request now: the promise of its response. `body` is sent as JSON (written by
+/// [`crate::write`]).
+fn start(
     method: &str,
     url: &str,
     token: Option<&str>,
-    body: Option<&B>,
+    body: Option<&JsValue>,
     timeout_ms: u32,
 ) -> ApiResult<Promise> {
     let headers = Headers::new().map_err(|_| ApiFailure::Offline)?;
@@ -391,9 +390,8 @@ fn start<B: Serialize>(
     init.set_signal(Some(&AbortSignal::timeout_with_u32(timeout_ms)));
     if let Some(body) = body {
         header("Content-Type", "application/json")?;
-        init.set_body(&JsValue::from_str(
-            &to_json(body).ok_or(ApiFailure::BadResponse)?,
-        ));
+        let json = js_sys::JSON::stringify(body).map_err(|_| ApiFailure::BadResponse)?;
+        init.set_body(&json);
     }
     init.set_headers_headers(&headers);
     let request = Request::new_with_str_and_init(url, &init).map_err(|_| ApiFailure::Offline)?;
@@ -407,13 +405,6 @@ async fn answer(sent: Promise) -> ApiResult<Response> {
         .await
         .map_err(|_| ApiFailure::Offline)?;
     response.dyn_into().map_err(|_| ApiFailure::Offline)
-}
-
-/// A value as JSON, with maps as objects (the local store's setting too).
-pub fn to_json<T: Serialize>(value: &T) -> Option<String> {
-    let serializer = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-    let js = value.serialize(&serializer).ok()?;
-    js_sys::JSON::stringify(&js).ok()?.as_string()
 }
 
 /// A 2xx body as the browser parsed it; otherwise the failure.

@@ -16,6 +16,7 @@
 //!   Every decision comes from `bedside_domain::sync::plan`; this crate does the IO.
 //! - [`provisional`]: what a local write stores before the server has answered (pure).
 //! - [`read`]: parsed and stored values read into the record model's types, tags first.
+//! - [`write`]: what the tablet stores and sends, written into JavaScript values.
 //! - [`session`]: the stored session and keeping it alive: refreshing the access token
 //!   before it expires or when it is refused, one refresh at a time across contexts;
 //!   ending it on the server at sign-out.
@@ -38,6 +39,7 @@ pub mod session;
 pub mod sync;
 pub mod testing;
 pub mod vault;
+pub mod write;
 
 pub use db::{DbError, LocalDb};
 pub use provisional::RecordError;

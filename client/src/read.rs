@@ -31,9 +31,12 @@
 use std::cell::RefCell;
 
 use bedside_domain::api::{
-    ApiError, Device, EnrolledDevice, ErrorCode, LoginResponse, SignInResponse,
+    ApiError, Device, EnrolledDevice, ErrorCode, HomeInfo, LoginResponse, Role, SignInResponse,
+    StaffInfo,
 };
-use bedside_domain::audit::{AuditRefusal, AuditRefusalCode, AuditUploadResult};
+use bedside_domain::audit::{
+    AuditMode, AuditPart, AuditRefusal, AuditRefusalCode, AuditUploadResult, AuditView,
+};
 use bedside_domain::news2::{AirOrOxygen, Consciousness, Observations, Score, Spo2Scale};
 use bedside_domain::record::{
     AbnormalFlag, AboutMeTopic, AdvanceCareForm, Attachment, ClinicalStatus, Coding, Concept,
@@ -47,17 +50,20 @@ use bedside_domain::sync::wire::{
     Cursor, Mutation, MutationOp, MutationResult, Outcome, PushResponse, SectionKey, SequenceGap,
     SnapshotPage, SyncStatus,
 };
-use bedside_domain::{DeviceId, EntryId, HomeId, NhsNumber, PersonId};
+use bedside_domain::{DeviceId, EntryId, HomeId, NhsNumber, PersonId, StaffId};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use js_sys::{Array, Number, Object, Reflect};
-use serde::Deserialize;
 use serde_wasm_bindgen::Error;
 use uuid::Uuid;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::db::StoredResident;
+use crate::crypto::{Salt, WrappedKey};
+use crate::db::{Lane, LegacyLane, SnapshotProgress, StoredResident};
+use crate::session::StoredSession;
+use crate::vault::{Enrolment, PinRecord, Settings};
 
-type Result<T> = std::result::Result<T, Error>;
+/// What a reader gives: the value, or why it could not be read.
+pub type Result<T> = std::result::Result<T, Error>;
 
 /// Why a value could not be read. The callers only tell a value read from one that was
 /// not (a bad server answer, a damaged row), so the words are for a developer.
@@ -76,11 +82,22 @@ fn field(value: &JsValue, name: &'static str) -> Option<JsValue> {
     get(value, name).filter(|v| !v.is_undefined())
 }
 
-/// `Reflect.get(value, name)`, with the names made into JS strings once: making one
-/// takes longer than the lookup, and a snapshot looks up millions. The names are
-/// literals, whose addresses do not change, kept in a small open-addressed table (there
-/// are far fewer names than slots; a name that finds no slot is made each time).
+/// `Reflect.get(value, name)`, with the names made into JS strings once (see [`named`]).
 fn get(value: &JsValue, name: &'static str) -> Option<JsValue> {
+    named(name, |key| Reflect::get(value, key).ok())
+}
+
+/// `Reflect.set(target, name, value)` on an object being written ([`crate::write`]),
+/// with the same cache of names. Setting a property of a plain object cannot fail.
+pub(crate) fn set(target: &Object, name: &'static str, value: &JsValue) {
+    named(name, |key| drop(Reflect::set(target, key, value)));
+}
+
+/// Calls `with` on `name` as a JS string, made once: making one takes longer than a
+/// lookup, and a snapshot looks up millions. The names are literals, whose addresses do
+/// not change, kept in a small open-addressed table (there are far fewer names than
+/// slots; a name that finds no slot is made each time).
+fn named<R>(name: &'static str, with: impl FnOnce(&JsValue) -> R) -> R {
     const SLOTS: usize = 512;
     thread_local! {
         static NAMES: RefCell<Vec<(usize, JsValue)>> = const { RefCell::new(Vec::new()) };
@@ -93,15 +110,15 @@ fn get(value: &JsValue, name: &'static str) -> Option<JsValue> {
         let address = name.as_ptr() as usize;
         let start = address ^ (address >> 9);
         for probe in 0..8 {
-            let slot = &mut names[start.wrapping_add(probe) % SLOTS];
-            if slot.0 == 0 {
-                *slot = (address, JsValue::from_str(name));
+            let i = start.wrapping_add(probe) % SLOTS;
+            if names[i].0 == 0 {
+                names[i] = (address, JsValue::from_str(name));
             }
-            if slot.0 == address {
-                return Reflect::get(value, &slot.1).ok();
+            if names[i].0 == address {
+                return with(&names[i].1);
             }
         }
-        Reflect::get(value, &JsValue::from_str(name)).ok()
+        with(&JsValue::from_str(name))
     })
 }
 
@@ -224,7 +241,7 @@ fn seq<T>(value: JsValue, read: fn(JsValue) -> Result<T>) -> Result<Vec<T>> {
     Ok(out)
 }
 
-fn strings(value: JsValue) -> Result<Vec<String>> {
+pub(crate) fn strings(value: JsValue) -> Result<Vec<String>> {
     seq(value, string)
 }
 
@@ -233,7 +250,7 @@ fn date(value: JsValue) -> Result<NaiveDate> {
 }
 
 /// As chrono's serde reads a `DateTime<Utc>`: RFC 3339 with any offset, turned to UTC.
-fn time(value: JsValue) -> Result<DateTime<Utc>> {
+pub(crate) fn time(value: JsValue) -> Result<DateTime<Utc>> {
     string(value)?
         .parse::<DateTime<FixedOffset>>()
         .map(|t| t.with_timezone(&Utc))
@@ -284,10 +301,21 @@ fn variant(value: JsValue) -> Result<String> {
     Err(invalid("a variant's name"))
 }
 
-/// A reader of a unit-only enum from its variants' names, and the list of its variants
-/// for the tests. The list is also matched exhaustively, so the build stops when the
-/// domain gains a variant that is not here.
+/// A reader of a unit-only enum from its variants' names, the list of its variants for
+/// the tests, and (without `else`) the writer of a variant's name for [`crate::write`].
+/// The list is also matched exhaustively, so the build stops when the domain gains a
+/// variant that is not here.
 macro_rules! unit_enum {
+    ($read:ident / $write:ident, $all:ident: $ty:ident { $($name:literal => $variant:ident),+ $(,)? }) => {
+        unit_enum!($read, $all: $ty { $($name => $variant),+ });
+
+        /// The variant's name, as serde writes it.
+        pub(crate) fn $write(value: $ty) -> &'static str {
+            match value {
+                $($ty::$variant => $name,)+
+            }
+        }
+    };
     ($read:ident, $all:ident: $ty:ident { $($name:literal => $variant:ident),+ $(,)? }
         $(else $other:ident)?) => {
         fn $read(value: JsValue) -> Result<$ty> {
@@ -312,14 +340,14 @@ macro_rules! unit_enum {
     };
 }
 
-unit_enum!(sex, SEXES: Sex {
+unit_enum!(sex / sex_name, SEXES: Sex {
     "female" => Female,
     "male" => Male,
     "other" => Other,
     "unknown" => Unknown,
 });
 
-unit_enum!(residency_status, RESIDENCY_STATUSES: ResidencyStatus {
+unit_enum!(residency_status / residency_status_name, RESIDENCY_STATUSES: ResidencyStatus {
     "in_home" => InHome,
     "in_hospital" => InHospital,
     "on_leave" => OnLeave,
@@ -327,17 +355,17 @@ unit_enum!(residency_status, RESIDENCY_STATUSES: ResidencyStatus {
     "died" => Died,
 });
 
-unit_enum!(spo2_scale, SPO2_SCALES: Spo2Scale {
+unit_enum!(spo2_scale / spo2_scale_name, SPO2_SCALES: Spo2Scale {
     "scale1" => Scale1,
     "scale2" => Scale2,
 });
 
-unit_enum!(air_or_oxygen, AIR_OR_OXYGEN: AirOrOxygen {
+unit_enum!(air_or_oxygen / air_or_oxygen_name, AIR_OR_OXYGEN: AirOrOxygen {
     "air" => Air,
     "oxygen" => Oxygen,
 });
 
-unit_enum!(consciousness, CONSCIOUSNESS: Consciousness {
+unit_enum!(consciousness / consciousness_name, CONSCIOUSNESS: Consciousness {
     "alert" => Alert,
     "new_confusion" => NewConfusion,
     "voice" => Voice,
@@ -345,31 +373,31 @@ unit_enum!(consciousness, CONSCIOUSNESS: Consciousness {
     "unresponsive" => Unresponsive,
 });
 
-unit_enum!(entry_status, ENTRY_STATUSES: EntryStatus {
+unit_enum!(entry_status / entry_status_name, ENTRY_STATUSES: EntryStatus {
     "current" => Current,
     "entered_in_error" => EnteredInError,
 });
 
-unit_enum!(clinical_status, CLINICAL_STATUSES: ClinicalStatus {
+unit_enum!(clinical_status / clinical_status_name, CLINICAL_STATUSES: ClinicalStatus {
     "active" => Active,
     "inactive" => Inactive,
     "resolved" => Resolved,
 });
 
-unit_enum!(severity, SEVERITIES: Severity {
+unit_enum!(severity / severity_name, SEVERITIES: Severity {
     "mild" => Mild,
     "moderate" => Moderate,
     "severe" => Severe,
 });
 
-unit_enum!(medication_status, MEDICATION_STATUSES: MedicationStatus {
+unit_enum!(medication_status / medication_status_name, MEDICATION_STATUSES: MedicationStatus {
     "active" => Active,
     "stopped" => Stopped,
     "completed" => Completed,
     "on_hold" => OnHold,
 });
 
-unit_enum!(abnormal_flag, ABNORMAL_FLAGS: AbnormalFlag {
+unit_enum!(abnormal_flag / abnormal_flag_name, ABNORMAL_FLAGS: AbnormalFlag {
     "normal" => Normal,
     "low" => Low,
     "high" => High,
@@ -378,7 +406,7 @@ unit_enum!(abnormal_flag, ABNORMAL_FLAGS: AbnormalFlag {
     "abnormal" => Abnormal,
 });
 
-unit_enum!(document_type, DOCUMENT_TYPES: DocumentType {
+unit_enum!(document_type / document_type_name, DOCUMENT_TYPES: DocumentType {
     "discharge_summary" => DischargeSummary,
     "emergency_department" => EmergencyDepartment,
     "ambulance" => Ambulance,
@@ -386,22 +414,22 @@ unit_enum!(document_type, DOCUMENT_TYPES: DocumentType {
     "other" => Other,
 });
 
-unit_enum!(stay_status, STAY_STATUSES: StayStatus {
+unit_enum!(stay_status / stay_status_name, STAY_STATUSES: StayStatus {
     "in_progress" => InProgress,
     "finished" => Finished,
 });
 
-unit_enum!(advance_care_form, ADVANCE_CARE_FORMS: AdvanceCareForm {
+unit_enum!(advance_care_form / advance_care_form_name, ADVANCE_CARE_FORMS: AdvanceCareForm {
     "respect" => Respect,
     "dnacpr" => Dnacpr,
 });
 
-unit_enum!(cpr_decision, CPR_DECISIONS: CprDecision {
+unit_enum!(cpr_decision / cpr_decision_name, CPR_DECISIONS: CprDecision {
     "for_cpr" => ForCpr,
     "not_for_cpr" => NotForCpr,
 });
 
-unit_enum!(about_me_topic, ABOUT_ME_TOPICS: AboutMeTopic {
+unit_enum!(about_me_topic / about_me_topic_name, ABOUT_ME_TOPICS: AboutMeTopic {
     "what_matters" => WhatMatters,
     "people" => People,
     "life_history" => LifeHistory,
@@ -411,7 +439,7 @@ unit_enum!(about_me_topic, ABOUT_ME_TOPICS: AboutMeTopic {
     "routines" => Routines,
 });
 
-unit_enum!(note_category, NOTE_CATEGORIES: NoteCategory {
+unit_enum!(note_category / note_category_name, NOTE_CATEGORIES: NoteCategory {
     "personal_care" => PersonalCare,
     "nutrition_and_fluids" => NutritionAndFluids,
     "mood_and_behaviour" => MoodAndBehaviour,
@@ -420,7 +448,7 @@ unit_enum!(note_category, NOTE_CATEGORIES: NoteCategory {
     "incident" => Incident,
 });
 
-unit_enum!(correction_action, CORRECTION_ACTIONS: CorrectionAction {
+unit_enum!(correction_action / correction_action_name, CORRECTION_ACTIONS: CorrectionAction {
     "entered_in_error" => EnteredInError,
     "amended" => Amended,
 });
@@ -928,15 +956,168 @@ pub fn api_error(value: JsValue) -> Result<ApiError> {
 }
 
 /// A sign-in's or a refresh's answer: a [`LoginResponse`] with the refresh token beside
-/// it in the same object. The `LoginResponse` part goes through serde, whose reader of
-/// it the store already needs (a stored session is read as one).
+/// it in the same object.
 pub fn sign_in_response(value: JsValue) -> Result<SignInResponse> {
     let o = Obj::new(value)?;
     Ok(SignInResponse {
         refresh_token: o.at("refresh_token", string)?,
         refresh_expires_at: o.at("refresh_expires_at", time)?,
         device_unlock_key: o.opt("device_unlock_key", string)?,
-        login: LoginResponse::deserialize(serde_wasm_bindgen::Deserializer::from(o.0))?,
+        login: login_response(o.0)?,
+    })
+}
+
+/// Who signed in and their access token (also the part of a stored session the app's
+/// pages use).
+pub fn login_response(value: JsValue) -> Result<LoginResponse> {
+    let o = Obj::new(value)?;
+    Ok(LoginResponse {
+        token: o.at("token", string)?,
+        expires_at: o.at("expires_at", time)?,
+        staff: o.at("staff", staff_info)?,
+    })
+}
+
+fn role(value: JsValue) -> Result<Role> {
+    Role::parse(&variant(value)?).ok_or_else(|| invalid("a known role"))
+}
+
+pub(crate) fn staff_id(value: JsValue) -> Result<StaffId> {
+    uuid(value).map(StaffId)
+}
+
+/// A home, as the server sends one and as `meta` keeps it.
+pub(crate) fn home_info(value: JsValue) -> Result<HomeInfo> {
+    let o = Obj::new(value)?;
+    Ok(HomeInfo {
+        id: o.at("id", home_id)?,
+        name: o.at("name", string)?,
+    })
+}
+
+pub(crate) fn staff_info(value: JsValue) -> Result<StaffInfo> {
+    let o = Obj::new(value)?;
+    Ok(StaffInfo {
+        id: o.at("id", staff_id)?,
+        username: o.at("username", string)?,
+        role: o.at("role", role)?,
+        home: o.at("home", home_info)?,
+    })
+}
+
+/// A stored session (opened from its keyring row). Sessions stored before refresh
+/// tokens have none of the optional fields.
+pub fn stored_session(value: JsValue) -> Result<StoredSession> {
+    let o = Obj::new(value)?;
+    Ok(StoredSession {
+        token: o.at("token", string)?,
+        expires_at: o.at("expires_at", time)?,
+        staff: o.at("staff", staff_info)?,
+        refresh_token: o.opt("refresh_token", string)?,
+        refresh_expires_at: o.opt("refresh_expires_at", time)?,
+        received_at: o.opt("received_at", time)?,
+        sign_in: o.opt("sign_in", string)?,
+    })
+}
+
+/// A snapshot in progress, as `meta` keeps it.
+pub fn snapshot_progress(value: JsValue) -> Result<SnapshotProgress> {
+    let o = Obj::new(value)?;
+    Ok(SnapshotProgress {
+        home: o.at("home", home_id)?,
+        pinned: o.at("pinned", cursor)?,
+        next: o.opt("next", string)?,
+        pages: o.at("pages", u32_)?,
+        sweep: o.at("sweep", boolean)?,
+    })
+}
+
+/// A member of staff's outbox lane, as `meta` keeps it.
+pub fn lane(value: JsValue) -> Result<Lane> {
+    let o = Obj::new(value)?;
+    Ok(Lane {
+        device_id: o.at("device_id", uuid)?,
+        device_seq: o.at("device_seq", u64_)?,
+        last_confirmed_seq: o.at("last_confirmed_seq", u64_)?,
+        rev: o.or_default("rev", u64_)?,
+    })
+}
+
+/// A version 2 tablet's outbox author and numbers, as `meta` keeps them.
+pub fn legacy_lane(value: JsValue) -> Result<LegacyLane> {
+    let o = Obj::new(value)?;
+    Ok(LegacyLane {
+        staff: o.opt("staff", staff_info)?,
+        device_id: o.opt("device_id", uuid)?,
+        device_seq: o.at("device_seq", u64_)?,
+        last_confirmed_seq: o.at("last_confirmed_seq", u64_)?,
+    })
+}
+
+/// Who was signed in on a version 2 tablet: the `staff` of its plaintext session.
+pub(crate) fn v2_session_staff(value: JsValue) -> Result<StaffInfo> {
+    Obj::new(value)?.at("staff", staff_info)
+}
+
+/// The tablet's enrolment (its keyring row; the device key beside it is not read here).
+pub fn enrolment(value: JsValue) -> Result<Enrolment> {
+    let o = Obj::new(value)?;
+    Ok(Enrolment {
+        device: o.at("device", device)?,
+        home: o.at("home", home_info)?,
+    })
+}
+
+fn bytes(value: JsValue) -> Result<Vec<u8>> {
+    seq(value, u8_)
+}
+
+/// A wrapped data key as the keyring keeps it: `{bytes: [..]}`.
+pub(crate) fn wrapped_key(value: JsValue) -> Result<WrappedKey> {
+    Ok(WrappedKey {
+        bytes: Obj::new(value)?.at("bytes", bytes)?,
+    })
+}
+
+fn salt(value: JsValue) -> Result<Salt> {
+    bytes(value)?
+        .try_into()
+        .map(Salt)
+        .map_err(|_| invalid("a salt"))
+}
+
+/// A PIN's keyring row.
+pub(crate) fn pin_record(value: JsValue) -> Result<PinRecord> {
+    let o = Obj::new(value)?;
+    Ok(PinRecord {
+        staff: o.at("staff", staff_info)?,
+        salt: o.at("salt", salt)?,
+        iterations: o.at("iterations", u32_)?,
+        wrapped: o.opt("wrapped", wrapped_key)?,
+        failures: o.at("failures", u8_)?,
+    })
+}
+
+/// The tablet's settings row.
+pub(crate) fn settings(value: JsValue) -> Result<Settings> {
+    Ok(Settings {
+        idle_minutes: Obj::new(value)?.at("idle_minutes", u32_)?,
+    })
+}
+
+/// One view of a record, opened from its audit row.
+pub fn audit_view(value: JsValue) -> Result<AuditView> {
+    let o = Obj::new(value)?;
+    Ok(AuditView {
+        id: o.at("id", uuid)?,
+        person_id: o.at("person_id", person_id)?,
+        part: o.at("part", |v| {
+            AuditPart::parse(&variant(v)?).ok_or_else(|| invalid("a known part"))
+        })?,
+        at: o.at("at", time)?,
+        mode: o.at("mode", |v| {
+            AuditMode::parse(&variant(v)?).ok_or_else(|| invalid("a known mode"))
+        })?,
     })
 }
 
@@ -1051,7 +1232,7 @@ fn every_state_is_read(
 }
 
 #[cfg(all(test, target_arch = "wasm32"))]
-mod tests {
+pub(crate) mod tests {
     use bedside_domain::news2::score;
     use bedside_domain::record::EntryKind;
     use chrono::TimeZone;
@@ -1062,17 +1243,17 @@ mod tests {
 
     wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 
-    fn at(h: u32) -> DateTime<Utc> {
+    pub(crate) fn at(h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 25, h, 41, 7)
             .single()
             .expect("valid")
     }
 
-    fn day(d: u32) -> NaiveDate {
+    pub(crate) fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 11, d).expect("valid")
     }
 
-    fn id(n: u128) -> EntryId {
+    pub(crate) fn id(n: u128) -> EntryId {
         EntryId(Uuid::from_u128(n))
     }
 
@@ -1087,7 +1268,7 @@ mod tests {
         [stored, parsed]
     }
 
-    fn obs() -> Observations {
+    pub(crate) fn obs() -> Observations {
         Observations {
             respiration_rate: 22,
             spo2: 93,
@@ -1099,7 +1280,7 @@ mod tests {
         }
     }
 
-    fn care_plan(area: &str, preferences: Option<&str>) -> EntryBody {
+    pub(crate) fn care_plan(area: &str, preferences: Option<&str>) -> EntryBody {
         EntryBody::CarePlanSection {
             area: area.into(),
             need: "Needs help to stand.".into(),
@@ -1111,7 +1292,7 @@ mod tests {
     }
 
     /// One body of every kind, with optional parts both present and absent.
-    fn bodies() -> Vec<EntryBody> {
+    pub(crate) fn bodies() -> Vec<EntryBody> {
         let concept = Concept {
             text: "Penicillin".into(),
             coding: Some(Coding {
@@ -1271,7 +1452,7 @@ mod tests {
 
     /// Bodies with every optional field present, so a reader that misspells one's name
     /// (and so reads it as absent) fails the round trip.
-    fn every_optional_part() -> Vec<EntryBody> {
+    pub(crate) fn every_optional_part() -> Vec<EntryBody> {
         vec![
             EntryBody::Condition {
                 name: Concept::text("Gout"),
@@ -1339,7 +1520,7 @@ mod tests {
         ]
     }
 
-    fn entry_of(n: u128, body: EntryBody) -> Entry {
+    pub(crate) fn entry_of(n: u128, body: EntryBody) -> Entry {
         Entry {
             id: id(n),
             person_id: PersonId(Uuid::from_u128(1)),
@@ -1401,7 +1582,7 @@ mod tests {
         );
     }
 
-    fn mutation(n: u128, op: MutationOp) -> Mutation {
+    pub(crate) fn mutation(n: u128, op: MutationOp) -> Mutation {
         Mutation {
             id: Uuid::from_u128(n),
             device_seq: u64::try_from(n).expect("small"),
@@ -1680,7 +1861,7 @@ mod tests {
     /// with serde's derived reader, and checks they agree: the same value, or both an
     /// error. The exceptions are serde's intermediate form's ([`within_tagged`]) and what
     /// `differs` allows. Returns how many values were compared.
-    fn agrees_with_serde_but<T>(
+    pub(crate) fn agrees_with_serde_but<T>(
         value: &T,
         read: impl Fn(JsValue) -> Result<T>,
         differs: impl Fn(&str, &str) -> bool,
@@ -1722,11 +1903,105 @@ mod tests {
         compared
     }
 
-    fn agrees_with_serde<T>(value: &T, read: impl Fn(JsValue) -> Result<T>) -> usize
+    pub(crate) fn agrees_with_serde<T>(value: &T, read: impl Fn(JsValue) -> Result<T>) -> usize
     where
         T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
     {
         agrees_with_serde_but(value, read, |_, _| false)
+    }
+
+    #[test]
+    fn sessions_meta_and_keyring_rows_and_bad_ones_read_as_serde_reads_them() {
+        let home = HomeInfo {
+            id: HomeId(Uuid::from_u128(2)),
+            name: "Oak Lodge".into(),
+        };
+        let staff = StaffInfo {
+            id: StaffId(Uuid::from_u128(3)),
+            username: "oak.senior".into(),
+            role: Role::Senior,
+            home: home.clone(),
+        };
+        let session = StoredSession {
+            token: "t1".into(),
+            expires_at: at(9),
+            staff: staff.clone(),
+            refresh_token: Some("r1".into()),
+            refresh_expires_at: Some(at(10)),
+            received_at: Some(at(8)),
+            sign_in: Some("s1".into()),
+        };
+        let mut compared = agrees_with_serde(&session, stored_session);
+        compared += agrees_with_serde(&session.login(), login_response);
+        compared += agrees_with_serde(&home, home_info);
+        compared += agrees_with_serde(
+            &SnapshotProgress {
+                home: home.id,
+                pinned: "e1.42".parse().expect("cursor"),
+                next: Some("p2".into()),
+                pages: 3,
+                sweep: false,
+            },
+            snapshot_progress,
+        );
+        compared += agrees_with_serde(
+            &Lane {
+                device_id: Uuid::from_u128(6),
+                device_seq: 12,
+                last_confirmed_seq: 11,
+                rev: 2,
+            },
+            lane,
+        );
+        compared += agrees_with_serde(
+            &LegacyLane {
+                staff: Some(staff.clone()),
+                device_id: Some(Uuid::from_u128(6)),
+                device_seq: 4,
+                last_confirmed_seq: 2,
+            },
+            legacy_lane,
+        );
+        compared += agrees_with_serde(
+            &Enrolment {
+                device: Device {
+                    id: DeviceId(Uuid::from_u128(5)),
+                    name: "Lounge".into(),
+                    enrolled_at: at(7),
+                    enrolled_by: "oak.manager".into(),
+                    last_contact: Some(at(8)),
+                    revoked_at: None,
+                },
+                home,
+            },
+            enrolment,
+        );
+        let key = WrappedKey {
+            bytes: vec![1, 2, 250],
+        };
+        compared += agrees_with_serde(&key, wrapped_key);
+        compared += agrees_with_serde(
+            &PinRecord {
+                staff,
+                salt: Salt([9; 16]),
+                iterations: 1000,
+                wrapped: Some(key),
+                failures: 1,
+            },
+            pin_record,
+        );
+        compared += agrees_with_serde(&Settings { idle_minutes: 5 }, settings);
+        compared += agrees_with_serde(
+            &AuditView {
+                id: Uuid::from_u128(1),
+                person_id: PersonId(Uuid::from_u128(2)),
+                part: AuditPart::Handover,
+                at: at(8),
+                mode: AuditMode::Offline,
+            },
+            audit_view,
+        );
+        assert!(compared > 2_000, "{compared}");
     }
 
     #[test]
@@ -1880,7 +2155,7 @@ mod tests {
             },
             sign_in_response,
         );
-        for revoked in [None, Some(at(30))] {
+        for revoked in [None, Some(at(23))] {
             agrees_with_serde(
                 &EnrolledDevice {
                     device: Device {

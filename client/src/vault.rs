@@ -42,10 +42,10 @@ use crate::crypto::{
 };
 use crate::db::{
     DbError, DbResult, Lane, LegacyLane, LocalDb, Memory, aad, fields, get_meta, indexes,
-    meta_keys, prefix_range, stores, to_js,
+    meta_keys, prefix_range, stores,
 };
-use crate::platform;
 use crate::session::StoredSession;
+use crate::{platform, read, write};
 
 /// The fewest digits a PIN may have.
 pub const MIN_PIN_LEN: usize = 6;
@@ -192,17 +192,17 @@ pub enum SignOutOutcome {
 /// A PIN as stored: who it is for, and the data key wrapped under it. `wrapped` is
 /// `None` once they are locked out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct PinRecord {
-    staff: StaffInfo,
-    salt: Salt,
-    iterations: u32,
-    wrapped: Option<WrappedKey>,
-    failures: u8,
+pub(crate) struct PinRecord {
+    pub(crate) staff: StaffInfo,
+    pub(crate) salt: Salt,
+    pub(crate) iterations: u32,
+    pub(crate) wrapped: Option<WrappedKey>,
+    pub(crate) failures: u8,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Settings {
-    idle_minutes: u32,
+pub(crate) struct Settings {
+    pub(crate) idle_minutes: u32,
 }
 
 /// Checks a new PIN against the rules.
@@ -236,7 +236,7 @@ pub fn key_message(db: &LocalDb) -> Option<JsValue> {
 
 /// The next batch of audit events to upload: the oldest `max`, in time order.
 pub fn audit_batch(mut views: Vec<AuditView>, max: usize) -> Vec<AuditView> {
-    views.sort_by_key(|v| (v.at, v.id));
+    bedside_domain::order::sort_by_key(&mut views, |v| (v.at, v.id));
     views.truncate(max);
     views
 }
@@ -266,9 +266,7 @@ impl LocalDb {
         let Some(row) = self.keyring(keys::DEVICE).await? else {
             return Ok(None);
         };
-        Ok(Some(
-            serde_wasm_bindgen::from_value(row).map_err(|_| DbError::Data)?,
-        ))
+        Ok(Some(read::enrolment(row).map_err(|_| DbError::Data)?))
     }
 
     async fn device_key(&self) -> DbResult<Option<(Enrolment, DeviceKey)>> {
@@ -277,7 +275,7 @@ impl LocalDb {
         };
         let key = Reflect::get(&row, &JsValue::from_str("key")).map_err(|_| DbError::Data)?;
         let key = DeviceKey::from_js(key)?;
-        let enrolment = serde_wasm_bindgen::from_value(row).map_err(|_| DbError::Data)?;
+        let enrolment = read::enrolment(row).map_err(|_| DbError::Data)?;
         Ok(Some((enrolment, key)))
     }
 
@@ -290,7 +288,7 @@ impl LocalDb {
     async fn pin_record(&self, staff: StaffId) -> DbResult<Option<PinRecord>> {
         self.keyring(&keys::pin(staff))
             .await?
-            .map(|row| serde_wasm_bindgen::from_value(row).map_err(|_| DbError::Data))
+            .map(|row| read::pin_record(row).map_err(|_| DbError::Data))
             .transpose()
     }
 
@@ -299,13 +297,13 @@ impl LocalDb {
         let tx = self.db.transaction(stores::KEYRING).build()?;
         let store = tx.object_store(stores::KEYRING)?;
         let rows = store
-            .get_all::<PinRecord>()
+            .get_all::<JsValue>()
             .with_query::<String, _>(prefix_range(keys::PIN_PREFIX))
-            .serde()?
+            .primitive()?
             .await?;
         let mut out = rows
             .map(|r| {
-                let r = r?;
+                let r = read::pin_record(r?).map_err(|_| DbError::Data)?;
                 Ok(PinHolder {
                     locked_out: r.wrapped.is_none(),
                     failures: r.failures,
@@ -313,7 +311,7 @@ impl LocalDb {
                 })
             })
             .collect::<DbResult<Vec<_>>>()?;
-        out.sort_by(|a, b| a.staff.username.cmp(&b.staff.username));
+        bedside_domain::order::sort_by(&mut out, |a, b| a.staff.username.cmp(&b.staff.username));
         Ok(out)
     }
 
@@ -345,12 +343,12 @@ impl LocalDb {
             device: answer.device.clone(),
             home: home.clone(),
         };
-        let row = to_js(&enrolment)?;
+        let row = write::enrolment(&enrolment);
         Reflect::set(&row, &JsValue::from_str("key"), device.as_js()).map_err(|_| DbError::Data)?;
         let tx = self.write()?;
         // Everything sealed under an earlier enrolment's key goes; a version 2 tablet's
         // plaintext outbox stays, to be sealed under this one.
-        let legacy: Option<LegacyLane> = get_meta(&tx.tx, meta_keys::LEGACY).await?;
+        let legacy = get_meta::<LegacyLane>(&tx.tx, meta_keys::LEGACY).await?;
         for name in [
             stores::RESIDENTS,
             stores::ENTRIES,
@@ -370,7 +368,7 @@ impl LocalDb {
             tx.put_meta(meta_keys::LEGACY, &legacy)?;
         }
         tx.put_keyring(keys::DEVICE, &row)?;
-        tx.put_keyring(keys::ESCROW, &to_js(&escrow)?)?;
+        tx.put_keyring(keys::ESCROW, &write::wrapped_key(&escrow))?;
         tx.commit().await?;
         *self.mem.borrow_mut() = Memory {
             key: Some(key),
@@ -446,15 +444,14 @@ impl LocalDb {
         tx.put_meta(meta_keys::CURRENT_STAFF, &staff.id)?;
         let pin_key = keys::pin(staff.id);
         if let Some(pin) = tx.get_keyring(&pin_key).await? {
-            let mut pin: PinRecord =
-                serde_wasm_bindgen::from_value(pin).map_err(|_| DbError::Data)?;
+            let mut pin = read::pin_record(pin).map_err(|_| DbError::Data)?;
             if pin.wrapped.is_none() {
                 tx.delete_keyring(&pin_key)?;
             } else if pin.failures > 0 {
                 pin.failures = 0;
                 // Their details as the server says now (a new role, say).
                 pin.staff = staff.clone();
-                tx.put_keyring(&pin_key, &to_js(&pin)?)?;
+                tx.put_keyring(&pin_key, &write::pin_record(&pin))?;
             }
         }
         tx.commit().await?;
@@ -469,7 +466,7 @@ impl LocalDb {
 
     async fn escrow(&self) -> DbResult<WrappedKey> {
         let row = self.keyring(keys::ESCROW).await?.ok_or(DbError::Data)?;
-        serde_wasm_bindgen::from_value(row).map_err(|_| DbError::Data)
+        read::wrapped_key(row).map_err(|_| DbError::Data)
     }
 
     /// Sets (or changes) the PIN of the member of staff this context is unlocked for,
@@ -511,7 +508,7 @@ impl LocalDb {
             failures: 0,
         };
         let tx = self.write()?;
-        tx.put_keyring(&keys::pin(staff.id), &to_js(&record)?)?;
+        tx.put_keyring(&keys::pin(staff.id), &write::pin_record(&record))?;
         tx.commit().await?;
         self.mem.borrow_mut().rewrap = Some((kek, wrapped));
         Ok(())
@@ -533,7 +530,7 @@ impl LocalDb {
                 if record.failures > 0 {
                     let mut cleared = record.clone();
                     cleared.failures = 0;
-                    tx.put_keyring(&keys::pin(staff), &to_js(&cleared)?)?;
+                    tx.put_keyring(&keys::pin(staff), &write::pin_record(&cleared))?;
                 }
                 tx.put_meta(meta_keys::CURRENT_STAFF, &staff)?;
                 tx.commit().await?;
@@ -555,8 +552,7 @@ impl LocalDb {
         let tx = self.write()?;
         let pin_key = keys::pin(staff);
         let row = tx.get_keyring(&pin_key).await?.ok_or(UnlockError::NoPin)?;
-        let mut record: PinRecord =
-            serde_wasm_bindgen::from_value(row).map_err(|_| DbError::Data)?;
+        let mut record = read::pin_record(row).map_err(|_| DbError::Data)?;
         if record.wrapped.is_none() {
             return Err(UnlockError::LockedOut);
         }
@@ -565,7 +561,7 @@ impl LocalDb {
         if locked_out {
             record.wrapped = None;
         }
-        tx.put_keyring(&pin_key, &to_js(&record)?)?;
+        tx.put_keyring(&pin_key, &write::pin_record(&record))?;
         tx.commit().await?;
         Err(if locked_out {
             UnlockError::LockedOut
@@ -680,7 +676,7 @@ impl LocalDb {
     /// Minutes without a touch before the app locks.
     pub async fn idle_minutes(&self) -> DbResult<u32> {
         Ok(match self.keyring(keys::SETTINGS).await? {
-            Some(row) => serde_wasm_bindgen::from_value::<Settings>(row)
+            Some(row) => read::settings(row)
                 .map(|s| s.idle_minutes)
                 .unwrap_or(DEFAULT_IDLE_MINUTES),
             None => DEFAULT_IDLE_MINUTES,
@@ -693,9 +689,9 @@ impl LocalDb {
         let tx = self.write()?;
         tx.put_keyring(
             keys::SETTINGS,
-            &to_js(&Settings {
+            &write::settings(&Settings {
                 idle_minutes: minutes,
-            })?,
+            }),
         )?;
         tx.commit().await
     }
@@ -734,7 +730,8 @@ impl LocalDb {
     ) -> DbResult<JsValue> {
         let id = view.id.to_string();
         let staff = staff.to_string();
-        let sealed = crypto::seal_values(key, &[(aad::audit(&id, &staff), to_js(view)?)]).await?;
+        let sealed =
+            crypto::seal_values(key, &[(aad::audit(&id, &staff), write::audit_view(view))]).await?;
         let sealed = sealed.into_iter().next().ok_or(DbError::Data)?;
         Ok(sealed
             .to_row(&[
@@ -780,7 +777,7 @@ impl LocalDb {
         let views = crypto::open_values(&key, &pairs)
             .await?
             .into_iter()
-            .map(|v| serde_wasm_bindgen::from_value(v).map_err(|_| DbError::Data))
+            .map(|v| read::audit_view(v).map_err(|_| DbError::Data))
             .collect::<DbResult<Vec<AuditView>>>()?;
         Ok(audit_batch(views, max))
     }
@@ -818,10 +815,6 @@ impl LocalDb {
             .primitive()?
             .await?;
         if waiting > 0 {
-            #[derive(Deserialize)]
-            struct V2Session {
-                staff: StaffInfo,
-            }
             let mut values = Vec::new();
             for key in [
                 meta_keys::V2_SESSION,
@@ -836,8 +829,7 @@ impl LocalDb {
             let legacy = LegacyLane {
                 staff: values[0]
                     .clone()
-                    .and_then(|v| serde_wasm_bindgen::from_value::<V2Session>(v).ok())
-                    .map(|s| s.staff),
+                    .and_then(|v| read::v2_session_staff(v).ok()),
                 device_id: values[1]
                     .as_ref()
                     .and_then(|v| v.as_string())
@@ -907,7 +899,7 @@ impl LocalDb {
             .map(|i| {
                 Ok((
                     aad::outbox(&i.mutation.id.to_string(), &staff_text),
-                    to_js(i)?,
+                    write::outbox_item(i),
                 ))
             })
             .collect::<DbResult<Vec<_>>>()?;

@@ -14,7 +14,6 @@
 
 use bedside_domain::api::Permission;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
 use crate::components::header::AppHeader;
 use crate::components::notice::NoticeBar;
@@ -29,47 +28,16 @@ use crate::pages::resident_summary::ResidentSummaryPage;
 use crate::pages::sign_in::SignInPage;
 use crate::pages::tablet::{EnrolPage, TabletPage};
 use crate::pages::tablets::TabletsPage;
+use crate::router::{Route, Router, use_navigator};
 use crate::state::{AppProvider, Phase, use_app};
-
-#[derive(Debug, Clone, PartialEq, Routable)]
-pub enum Route {
-    #[at("/")]
-    Home,
-    #[at("/residents/:id")]
-    Resident { id: String },
-    /// One of a resident's documents, on a page of its own for reading.
-    #[at("/residents/:id/documents/:doc")]
-    Document { id: String, doc: String },
-    /// Writing a care note for a resident.
-    #[at("/residents/:id/notes/new")]
-    AddNote { id: String },
-    /// Recording a set of observations for a resident.
-    #[at("/residents/:id/observations/new")]
-    AddObservations { id: String },
-    /// What was recorded on this shift, and what the server has not yet confirmed.
-    #[at("/handover")]
-    Handover,
-    /// This tablet's name and idle time (managers).
-    #[at("/tablet")]
-    Tablet,
-    /// The home's access log (managers and administrators).
-    #[at("/access-log")]
-    AccessLog,
-    /// The home's tablets, to revoke one (managers and administrators).
-    #[at("/devices")]
-    Devices,
-    #[not_found]
-    #[at("/not-found")]
-    NotFound,
-}
 
 #[component]
 pub fn App() -> Html {
     html! {
         <AppProvider>
-            <BrowserRouter>
+            <Router>
                 <Shell />
-            </BrowserRouter>
+            </Router>
         </AppProvider>
     }
 }
@@ -79,7 +47,7 @@ pub fn App() -> Html {
 #[component]
 pub(crate) fn Shell() -> Html {
     let app = use_app();
-    let route = use_route::<Route>().unwrap_or_default();
+    let route = use_navigator().map(|n| n.route).unwrap_or_default();
 
     let body = match (&app.phase, &route) {
         (Phase::Starting, _) => html! {

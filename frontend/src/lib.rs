@@ -1,7 +1,8 @@
 //! Bedside's tablet app: a Yew single-page app that shows a care home's records from the
 //! tablet's own IndexedDB copy, and signs in and downloads to fill that copy.
 //!
-//! Code map: [`app`] (routes and layout), [`pages`] (one module a screen),
+//! Code map: [`app`] (the frame around every page), [`router`] (routes, links and the
+//! browser's history), [`pages`] (one module a screen),
 //! [`components`] (pieces pages share), [`hooks`], [`state`] (the app state, its actions and the
 //! flows that change it), [`services`] (IndexedDB and the server API), [`present`]
 //! (words and order for what pages show), [`recording`] (the recording forms' checks,
@@ -18,6 +19,7 @@ pub mod hooks;
 pub mod pages;
 pub mod present;
 pub mod recording;
+pub mod router;
 pub mod select;
 pub mod services;
 pub mod state;

@@ -129,9 +129,8 @@ pub mod app {
     use bedside_domain::{HomeId, NhsNumber, PersonId, StaffId};
     use uuid::Uuid;
     use yew::prelude::*;
-    use yew_router::history::{AnyHistory, MemoryHistory};
-    use yew_router::router::Router;
 
+    use crate::router::Router;
     use crate::select::fixtures::{at, day};
     use crate::services::local_db::LocalDb;
     use crate::state::{AppProvider, Db};
@@ -240,13 +239,10 @@ pub mod app {
 
     #[component]
     pub fn AppAt(props: &AppAtProps) -> Html {
-        let history = use_memo((), |_| {
-            AnyHistory::from(MemoryHistory::with_entries(vec![props.path.to_string()]))
-        });
         html! {
             <AppProvider store={Some(props.store.clone())} unlocked={props.unlocked.clone()}
                 idle_after_ms={props.idle_after_ms}>
-                <Router history={(*history).clone()}>
+                <Router path={Some(props.path.clone())}>
                     <crate::app::Shell />
                 </Router>
             </AppProvider>

@@ -8,12 +8,11 @@
 use bedside_domain::api::Permission;
 use chrono::Datelike;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::clock::{local_date, local_hhmm, today};
 use crate::components::outbox_panel::OutboxPanel;
 use crate::present::{date_label_short, waiting_text};
+use crate::router::{Link, Route, use_navigator};
 use crate::state::{Notice, use_app};
 
 #[component]
@@ -77,7 +76,7 @@ pub fn AppHeader() -> Html {
             <div class="app-header-row">
                 <div class="app-header-home">
                     <div class="app-header-title">
-                        <Link<Route> to={Route::Home} classes="home-link">{ home }</Link<Route>>
+                        <Link to={Route::Home} classes="home-link">{ home }</Link>
                         if let Some((hhmm, on)) = as_of {
                             <span class="as-of">
                                 <span data-testid="as-of">{ format!("as of {hhmm}") }</span>
@@ -106,20 +105,20 @@ pub fn AppHeader() -> Html {
                     }
                 </div>
                 <div class="app-header-actions">
-                    <Link<Route> to={Route::Handover} classes="button button-secondary">
+                    <Link to={Route::Handover} classes="button button-secondary">
                         { "Handover" }
-                    </Link<Route>>
+                    </Link>
                     if access_log || devices {
                         <nav class="app-header-nav" aria-label="Managing the home">
                             if access_log {
-                                <Link<Route> to={Route::AccessLog} classes="button button-secondary">
+                                <Link to={Route::AccessLog} classes="button button-secondary">
                                     { "Access log" }
-                                </Link<Route>>
+                                </Link>
                             }
                             if devices {
-                                <Link<Route> to={Route::Devices} classes="button button-secondary">
+                                <Link to={Route::Devices} classes="button button-secondary">
                                     { "Tablets" }
-                                </Link<Route>>
+                                </Link>
                             }
                         </nav>
                     }
@@ -131,9 +130,9 @@ pub fn AppHeader() -> Html {
                         </button>
                     }
                     if app.role().is_some_and(|r| r.may(Permission::ManageDevices)) {
-                        <Link<Route> to={Route::Tablet} classes="button button-secondary">
+                        <Link to={Route::Tablet} classes="button button-secondary">
                             { "This tablet" }
-                        </Link<Route>>
+                        </Link>
                     }
                     <button type="button" class="button button-secondary" onclick={lock}>
                         { "Lock" }

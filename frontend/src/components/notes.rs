@@ -11,9 +11,7 @@ use bedside_domain::sync::wire::MutationOp;
 use chrono::{DateTime, Datelike, Utc};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::clock::{local_date, local_hhmm, today};
 use crate::components::Entries;
 use crate::components::document::prose;
@@ -24,6 +22,7 @@ use crate::present::{date_label_short, item_state_class, item_state_text};
 use crate::recording::{
     ObsInput, Param, Recorded, check, is_alert, news2_text, readings_text, recorded,
 };
+use crate::router::{Link, Route};
 use crate::state::{Outbox, use_app};
 
 /// How many items show before "Show all".
@@ -219,8 +218,8 @@ pub fn NotesSection(props: &NotesProps) -> Html {
                 </p>
             }
             <div class="record-actions">
-                <Link<Route> to={Route::AddNote { id: person.clone() }} classes="button">{ "Add note" }</Link<Route>>
-                <Link<Route> to={Route::AddObservations { id: person }} classes="button">{ "Record observations" }</Link<Route>>
+                <Link to={Route::AddNote { id: person.clone() }} classes="button">{ "Add note" }</Link>
+                <Link to={Route::AddObservations { id: person }} classes="button">{ "Record observations" }</Link>
             </div>
             if total == 0 {
                 <p class="not-recorded">{ "No notes or observations recorded" }</p>

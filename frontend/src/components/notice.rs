@@ -1,9 +1,8 @@
 //! A message above the page that does not stop staff reading the records.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
+use crate::router::{Route, use_navigator};
 use crate::state::{Notice, use_app};
 
 #[component]

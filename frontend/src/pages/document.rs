@@ -9,12 +9,11 @@ use bedside_domain::record::{Entry, EntryBody};
 use bedside_domain::{EntryId, PersonId};
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::components::banner::ResidentBanner;
 use crate::components::document::{Level, document_view};
 use crate::hooks::use_title;
+use crate::router::{Link, Route};
 use crate::services::local_db::{DbError, LocalDb, StoredResident};
 use crate::state::use_app;
 
@@ -107,9 +106,9 @@ pub fn DocumentPage(props: &DocumentProps) -> Html {
 
     let back = html! {
         <nav class="back-nav" aria-label="Back">
-            <Link<Route> to={Route::Resident { id: props.id.clone() }} classes="back-link">
+            <Link to={Route::Resident { id: props.id.clone() }} classes="back-link">
                 { "‹ Back to the summary" }
-            </Link<Route>>
+            </Link>
         </nav>
     };
 

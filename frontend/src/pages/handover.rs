@@ -13,13 +13,12 @@ use bedside_domain::sync::plan::ItemState;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::components::notes::recorded_item;
 use crate::components::outbox_panel::line;
 use crate::hooks::use_title;
 use crate::recording::handover;
+use crate::router::{Link, Route};
 use crate::state::use_app;
 
 /// The shift lengths staff can choose, in hours; the first is the default.
@@ -107,9 +106,9 @@ pub fn HandoverPage() -> Html {
                             <section class="handover-resident" data-testid="handover-resident"
                                 aria-labelledby={heading.clone()} key={g.person.to_string()}>
                                 <h3 id={heading}>
-                                    <Link<Route> to={Route::Resident { id: g.person.to_string() }}>
+                                    <Link to={Route::Resident { id: g.person.to_string() }}>
                                         { name }
-                                    </Link<Route>>
+                                    </Link>
                                     if let Some(room) = room {
                                         <span class="room">{ format!(" · Room {room}") }</span>
                                     }
@@ -128,7 +127,7 @@ pub fn HandoverPage() -> Html {
     html! {
         <main id="main" class="page page-handover">
             <nav class="back-nav" aria-label="Back">
-                <Link<Route> to={Route::Home} classes="back-link">{ "‹ All residents" }</Link<Route>>
+                <Link to={Route::Home} classes="back-link">{ "‹ All residents" }</Link>
             </nav>
             <h1>{ "Handover" }</h1>
             <section class="handover-unconfirmed" data-testid="handover-unconfirmed"

@@ -3,10 +3,9 @@
 //! and this page shows nothing of it). One component for both keeps the wasm smaller.
 
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::hooks::use_title;
+use crate::router::{Link, Route};
 
 #[derive(Properties, PartialEq)]
 pub struct NotFoundProps {
@@ -37,7 +36,7 @@ pub fn NotFoundPage(props: &NotFoundProps) -> Html {
             <h1>{ heading }</h1>
             <p>{ words }</p>
             <p>
-                <Link<Route> to={Route::Home} classes="button">{ "Go to the resident list" }</Link<Route>>
+                <Link to={Route::Home} classes="button">{ "Go to the resident list" }</Link>
             </p>
         </main>
     }

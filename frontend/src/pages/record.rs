@@ -13,14 +13,13 @@ use bedside_domain::record::NoteCategory;
 use bedside_domain::sync::wire::MutationOp;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::components::banner::ResidentBanner;
 use crate::components::fields::{Choices, TextField, focus};
 use crate::components::observations::{ObsFields, field_id};
 use crate::hooks::{ResidentLoad, use_stored_resident, use_title};
 use crate::recording::{ObsInput, Param, check};
+use crate::router::{Link, Navigator, Route, use_navigator};
 use crate::services::local_db::StoredResident;
 use crate::state::{AppHandle, use_app};
 
@@ -86,9 +85,9 @@ pub fn save(
 fn frame(load: &ResidentLoad, id: &str, form: &dyn Fn(&Rc<StoredResident>) -> Html) -> Html {
     let back = html! {
         <nav class="back-nav" aria-label="Back">
-            <Link<Route> to={Route::Resident { id: id.to_owned() }} classes="back-link">
+            <Link to={Route::Resident { id: id.to_owned() }} classes="back-link">
                 { "‹ Back to the resident" }
-            </Link<Route>>
+            </Link>
         </nav>
     };
     let body = match load {
@@ -134,9 +133,9 @@ fn actions(id: &str, save_label: &'static str, saving: bool, problem: Option<&st
                 aria-disabled={saving.to_string()}>
                 { if saving { "Saving…" } else { save_label } }
             </button>
-            <Link<Route> to={Route::Resident { id: id.to_owned() }} classes="button button-secondary">
+            <Link to={Route::Resident { id: id.to_owned() }} classes="button button-secondary">
                 { "Cancel" }
-            </Link<Route>>
+            </Link>
         </div>
     }
 }

@@ -9,12 +9,11 @@ use chrono::NaiveDate;
 use gloo_events::EventListener;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::clock::today;
 use crate::hooks::use_title;
 use crate::present::{ListedResident, badges};
+use crate::router::{Link, Route};
 use crate::state::use_app;
 
 #[component]
@@ -95,7 +94,7 @@ fn item(listed: &ListedResident, today: NaiveDate) -> Html {
         .unwrap_or_default();
     html! {
         <li key={id.clone()} class="resident-item">
-            <Link<Route> to={Route::Resident { id }} classes="resident-link">
+            <Link to={Route::Resident { id }} classes="resident-link">
                 <span class="resident-name">
                     { r.name.full() }
                     if let Some(p) = &r.name.preferred {
@@ -109,7 +108,7 @@ fn item(listed: &ListedResident, today: NaiveDate) -> Html {
                         <span class={b.class()} data-testid={b.test_id()}>{ b.label() }</span>
                     }) }
                 </span>
-            </Link<Route>>
+            </Link>
         </li>
     }
 }

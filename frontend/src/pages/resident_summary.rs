@@ -15,9 +15,7 @@ use bedside_domain::sync::wire::SectionKey;
 use chrono::NaiveDate;
 use wasm_bindgen_futures::spawn_local;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::clock::{local_date, today};
 use crate::components::Entries;
 use crate::components::banner::ResidentBanner;
@@ -32,6 +30,7 @@ use crate::present::{
     clinical_status_text, cpr_decision_text, date_label, document_period_text, form_label,
     severity_text, stay_period_text, unknown_note,
 };
+use crate::router::{Link, Route};
 use crate::select::{diagnostic_reports, finished_stays, unknown_count};
 use crate::services::local_db::{DbError, LocalDb, StoredResident};
 use crate::state::{Outbox, use_app};
@@ -158,7 +157,7 @@ pub fn ResidentSummaryPage(props: &SummaryProps) -> Html {
 
     let back = html! {
         <nav class="back-nav" aria-label="Back">
-            <Link<Route> to={Route::Home} classes="back-link">{ "‹ All residents" }</Link<Route>>
+            <Link to={Route::Home} classes="back-link">{ "‹ All residents" }</Link>
         </nav>
     };
 
@@ -177,7 +176,7 @@ pub fn ResidentSummaryPage(props: &SummaryProps) -> Html {
                       left the home, or their record has not been downloaded to this tablet \
                       yet." }</p>
                 <p>
-                    <Link<Route> to={Route::Home} classes="button">{ "Go to the resident list" }</Link<Route>>
+                    <Link to={Route::Home} classes="button">{ "Go to the resident list" }</Link>
                 </p>
             </main>
         },
@@ -444,10 +443,10 @@ fn documents_section(props: &SummaryBodyProps) -> Html {
                         html! {
                             <li class="item doc-item" key={e.id.to_string()}>
                                 <h3 class="item-title" onclick={leaving}>
-                                    <Link<Route> classes="doc-link"
+                                    <Link classes="doc-link"
                                         to={Route::Document { id: person.clone(), doc: e.id.to_string() }}>
                                         { title.clone() }
-                                    </Link<Route>>
+                                    </Link>
                                 </h3>
                                 <p class="doc-meta">{ format!("{} · {period}", doc_type.label()) }</p>
                                 if let Some(files) = files {
@@ -590,10 +589,9 @@ mod tests {
         LabValue, MedicationStatus, ReferenceRange, SNOMED, StayStatus,
     };
     use wasm_bindgen_test::wasm_bindgen_test as test;
-    use yew_router::history::{AnyHistory, MemoryHistory};
-    use yew_router::router::Router;
 
     use super::*;
+    use crate::router::Router;
     use crate::select::fixtures::{at, day, entry, retracted};
     use crate::test_support::{click, count, one, render, render_now, texts};
 
@@ -609,7 +607,7 @@ mod tests {
     #[component]
     fn Harness(props: &HarnessProps) -> Html {
         html! {
-            <Router history={AnyHistory::from(MemoryHistory::new())}>
+            <Router path={Some(AttrValue::from("/"))}>
                 <Summary person={PersonId(uuid::Uuid::from_u128(1))} entries={props.entries.clone()}
                     in_hospital={props.in_hospital} today={day(2026, 11, 25)} online={props.online}
                     token={Some(AttrValue::from("synthetic-token"))} leaving={Callback::noop()} />

@@ -8,12 +8,11 @@ use bedside_client::vault::IDLE_MINUTES_RANGE;
 use bedside_domain::api::{Permission, SignInResponse};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
-use yew_router::prelude::*;
 
-use crate::app::Route;
 use crate::components::fields::focus;
 use crate::hooks::use_title;
 use crate::pages::lock::{KeyField, staff_label};
+use crate::router::{Link, Route};
 use crate::state::use_app;
 
 /// The minutes typed into "Lock after (minutes)", when they are a whole number in
@@ -137,7 +136,7 @@ pub fn TabletPage() -> Html {
     let allowed = app.role().is_some_and(|r| r.may(Permission::ManageDevices));
     let back = html! {
         <nav class="back-nav" aria-label="Back">
-            <Link<Route> to={Route::Home} classes="back-link">{ "‹ All residents" }</Link<Route>>
+            <Link to={Route::Home} classes="back-link">{ "‹ All residents" }</Link>
         </nav>
     };
     if !allowed {
