@@ -26,7 +26,7 @@ use crate::pages::record::{AddNotePage, AddObservationsPage};
 use crate::pages::resident_list::ResidentListPage;
 use crate::pages::resident_summary::ResidentSummaryPage;
 use crate::pages::sign_in::SignInPage;
-use crate::pages::tablet::{EnrolPage, TabletPage};
+use crate::pages::tablet::EnrolPage;
 use crate::pages::tablets::TabletsPage;
 use crate::router::{Route, Router, use_navigator};
 use crate::state::{AppProvider, Phase, use_app};
@@ -79,13 +79,14 @@ pub(crate) fn Shell() -> Html {
                     Route::AddNote { id } => html! { <AddNotePage {id} /> },
                     Route::AddObservations { id } => html! { <AddObservationsPage {id} /> },
                     Route::Handover => html! { <HandoverPage /> },
-                    Route::Tablet => html! { <TabletPage /> },
+                    // One component for both, keyed by route: each mounts afresh.
+                    Route::Tablet => html! { <TabletsPage key="tablet" this_tablet=true /> },
                     // The tablet hides what a role may not do; the server refuses it anyway.
                     Route::AccessLog if app.may(Permission::ReadAccessLog) => {
                         html! { <AccessLogPage /> }
                     }
                     Route::Devices if app.may(Permission::ManageDevices) => {
-                        html! { <TabletsPage /> }
+                        html! { <TabletsPage key="devices" /> }
                     }
                     Route::AccessLog | Route::Devices => {
                         html! { <NotFoundPage not_allowed=true /> }

@@ -1,4 +1,8 @@
 //! Small hooks shared by pages.
+//!
+//! State hooks start from a named function such as `bool::default` rather than a closure
+//! like `|| false`: every closure is a type of its own, and each one makes Yew's generic
+//! hook code once more in the wasm, where a named function shares one copy.
 
 use yew::prelude::*;
 

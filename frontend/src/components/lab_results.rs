@@ -340,7 +340,7 @@ pub struct LabResultsProps {
 #[component]
 pub fn LabResults(props: &LabResultsProps) -> Html {
     // The open test, by its concept key, so it stays open when newer results arrive.
-    let open = use_state(|| None::<String>);
+    let open = use_state(Option::<String>::default);
     let lines = recent_labs(&props.entries);
     if lines.is_empty() {
         return html! { <p class="not-recorded">{ "Not recorded" }</p> };

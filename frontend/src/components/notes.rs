@@ -148,8 +148,8 @@ pub fn NotesSection(props: &NotesProps) -> Html {
     // and then nothing was just saved.
     let app = use_context::<crate::state::AppHandle>();
     // The id of the item being corrected (as text: one state type fewer in the wasm).
-    let correcting = use_state(|| None::<String>);
-    let all = use_state(|| false);
+    let correcting = use_state(Option::<String>::default);
+    let all = use_state(bool::default);
     let list = recorded(&props.entries, &props.outbox.0);
     let total = list.len();
     let person = props.person.to_string();
@@ -251,7 +251,7 @@ const ACTIONS: [CorrectionAction; 2] =
 #[component]
 fn CorrectionForm(props: &CorrectionProps) -> Html {
     let app = use_app();
-    let action = use_state(|| None::<usize>);
+    let action = use_state(Option::<usize>::default);
     let reason = use_state(String::new);
     let (note_category, note_text, obs) = match &props.entry.body {
         EntryBody::CareNote { category, text } => (
@@ -267,9 +267,9 @@ fn CorrectionForm(props: &CorrectionProps) -> Html {
     let category = use_state(|| note_category);
     let text = use_state(|| note_text);
     let obs = use_state(|| obs);
-    let tried = use_state(|| false);
-    let saving = use_state(|| false);
-    let failure = use_state(|| None::<String>);
+    let tried = use_state(bool::default);
+    let saving = use_state(bool::default);
+    let failure = use_state(Option::<String>::default);
     let is_note = matches!(props.entry.body, EntryBody::CareNote { .. });
     let amending = action.and_then(|i| ACTIONS.get(i)) == Some(&CorrectionAction::Amended);
 

@@ -174,7 +174,7 @@ pub fn SectionTools(props: &SectionToolsProps) -> Html {
     // and then nobody may edit.
     let app = use_context::<AppHandle>();
     // EDITING or REVIEWING when open (a number: one state type fewer in the wasm).
-    let open = use_state(|| None::<usize>);
+    let open = use_state(Option::<usize>::default);
     let editor = app
         .as_ref()
         .and_then(|a| a.role())
@@ -349,9 +349,9 @@ fn SectionForm(props: &SectionFormProps) -> Html {
             .map(|c| Draft::of(&c.body))
             .unwrap_or_default()
     });
-    let tried = use_state(|| false);
-    let failure = use_state(|| None::<String>);
-    let saving = use_state(|| false);
+    let tried = use_state(bool::default);
+    let failure = use_state(Option::<String>::default);
+    let saving = use_state(bool::default);
     // Once saving was tried, the first field to fix says why, and stops saying so as soon
     // as it is fixed.
     let problem = if *tried {

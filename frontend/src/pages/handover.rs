@@ -29,7 +29,7 @@ pub fn HandoverPage() -> Html {
     use_title("Handover");
     let app = use_app();
     // The index of the shift length chosen in SHIFT_HOURS (none chosen: the first).
-    let choice = use_state(|| None::<usize>);
+    let choice = use_state(Option::<usize>::default);
     let hours = SHIFT_HOURS[choice.unwrap_or(0).min(SHIFT_HOURS.len() - 1)];
     let entries = use_state(|| None::<Result<Rc<Vec<Entry>>, String>>);
 

@@ -141,8 +141,8 @@ pub fn LockPage() -> Html {
     use_title("Locked");
     let app = use_app();
     let chosen = use_state(|| None::<StaffId>);
-    let message = use_state(|| None::<String>);
-    let working = use_state(|| false);
+    let message = use_state(Option::<String>::default);
+    let working = use_state(bool::default);
     let pin = use_node_ref();
 
     crate::hooks::use_focus_on_show("lock-heading");
@@ -293,8 +293,8 @@ pub fn ChoosePinPage(props: &ChoosePinProps) -> Html {
     let pin = use_node_ref();
     let again = use_node_ref();
     let problem = use_state(|| None::<PinProblem>);
-    let failed = use_state(|| None::<String>);
-    let working = use_state(|| false);
+    let failed = use_state(Option::<String>::default);
+    let working = use_state(bool::default);
 
     crate::hooks::use_focus_on_show("new-pin");
 

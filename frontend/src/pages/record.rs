@@ -146,11 +146,11 @@ pub fn AddNotePage(props: &RecordProps) -> Html {
     let app = use_app();
     let navigator = use_navigator();
     let load = use_stored_resident(&props.id);
-    let category = use_state(|| None::<usize>);
+    let category = use_state(Option::<usize>::default);
     let text = use_state(String::new);
-    let tried = use_state(|| false);
-    let saving = use_state(|| false);
-    let failure = use_state(|| None::<String>);
+    let tried = use_state(bool::default);
+    let saving = use_state(bool::default);
+    let failure = use_state(Option::<String>::default);
 
     let category_error = (*tried && category.is_none()).then_some("Choose a category");
     let text_error = if *tried {
@@ -228,9 +228,9 @@ pub fn AddObservationsPage(props: &RecordProps) -> Html {
     let navigator = use_navigator();
     let load = use_stored_resident(&props.id);
     let input = use_state(ObsInput::default);
-    let tried = use_state(|| false);
-    let saving = use_state(|| false);
-    let failure = use_state(|| None::<String>);
+    let tried = use_state(bool::default);
+    let saving = use_state(bool::default);
+    let failure = use_state(Option::<String>::default);
 
     frame(&load, &props.id, &|stored| {
         let person = stored.resident.id;

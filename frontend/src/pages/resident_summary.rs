@@ -276,6 +276,16 @@ fn section(id: &'static str, title: &'static str, body: Html) -> Html {
     }
 }
 
+/// Entries as a list, each as `item` shows it: one loop for every section that lists
+/// entries, rather than an iterator chain (and its generic code in the wasm) each.
+fn items(list: Vec<&Entry>, item: fn(&Entry) -> Html) -> Html {
+    let mut shown = Vec::with_capacity(list.len());
+    for e in list {
+        shown.push(item(e));
+    }
+    html! { <ul class="items">{ for shown }</ul> }
+}
+
 fn not_recorded() -> Html {
     html! { <p class="not-recorded">{ NOT_RECORDED }</p> }
 }
@@ -289,21 +299,22 @@ fn date_or_not_recorded(d: Option<NaiveDate>) -> String {
 fn allergies_section(entries: &[Entry]) -> Html {
     let list = summary::allergies(entries);
     let body = if !list.is_empty() {
-        html! {
-            <ul class="items">
-                { for list.into_iter().map(|e| match &e.body {
-                    EntryBody::Allergy { substance, reaction, severity, .. } => html! {
-                        <li class="item">
-                            <h3 class="item-title">{ substance.text.clone() }</h3>
-                            <p>{ format!("Reaction: {}", reaction.as_deref().unwrap_or(NOT_RECORDED)) }</p>
-                            <p>{ format!("Severity: {}", severity.map(severity_text).unwrap_or(NOT_RECORDED)) }</p>
-                            <SourceLine provenance={e.provenance.clone()} />
-                        </li>
-                    },
-                    _ => html! {},
-                }) }
-            </ul>
-        }
+        items(list, |e| match &e.body {
+            EntryBody::Allergy {
+                substance,
+                reaction,
+                severity,
+                ..
+            } => html! {
+                <li class="item">
+                    <h3 class="item-title">{ substance.text.clone() }</h3>
+                    <p>{ format!("Reaction: {}", reaction.as_deref().unwrap_or(NOT_RECORDED)) }</p>
+                    <p>{ format!("Severity: {}", severity.map(severity_text).unwrap_or(NOT_RECORDED)) }</p>
+                    <SourceLine provenance={e.provenance.clone()} />
+                </li>
+            },
+            _ => html! {},
+        })
     } else if let Some(nka) = summary::no_known_allergies(entries) {
         html! {
             <div class="item">
@@ -388,26 +399,27 @@ fn conditions_section(entries: &[Entry]) -> Html {
     let body = if list.is_empty() {
         not_recorded()
     } else {
-        html! {
-            <ul class="items">
-                { for list.into_iter().map(|e| match &e.body {
-                    EntryBody::Condition { name, clinical_status, onset, note } => html! {
-                        <li class="item">
-                            <h3 class="item-title">
-                                { name.text.clone() }
-                                <span class="status">{ format!(" — {}", clinical_status_text(*clinical_status)) }</span>
-                            </h3>
-                            <p>{ format!("Since: {}", date_or_not_recorded(*onset)) }</p>
-                            if let Some(note) = note {
-                                { prose(note) }
-                            }
-                            <SourceLine provenance={e.provenance.clone()} />
-                        </li>
-                    },
-                    _ => html! {},
-                }) }
-            </ul>
-        }
+        items(list, |e| match &e.body {
+            EntryBody::Condition {
+                name,
+                clinical_status,
+                onset,
+                note,
+            } => html! {
+                <li class="item">
+                    <h3 class="item-title">
+                        { name.text.clone() }
+                        <span class="status">{ format!(" — {}", clinical_status_text(*clinical_status)) }</span>
+                    </h3>
+                    <p>{ format!("Since: {}", date_or_not_recorded(*onset)) }</p>
+                    if let Some(note) = note {
+                        { prose(note) }
+                    }
+                    <SourceLine provenance={e.provenance.clone()} />
+                </li>
+            },
+            _ => html! {},
+        })
     };
     section("conditions", "Conditions", body)
 }
@@ -469,22 +481,22 @@ fn reports_section(entries: &[Entry]) -> Html {
     let body = if list.is_empty() {
         not_recorded()
     } else {
-        html! {
-            <ul class="items">
-                { for list.into_iter().map(|e| match &e.body {
-                    EntryBody::DiagnosticReport { title, conclusion, performed_at } => html! {
-                        <li class="item">
-                            <h3 class="item-title">{ title.clone() }</h3>
-                            <p class="doc-meta">{ format!("Performed on {}", date_label(local_date(*performed_at))) }</p>
-                            <h4 class="report-conclusion">{ "Conclusion" }</h4>
-                            { prose(conclusion) }
-                            <SourceLine provenance={e.provenance.clone()} />
-                        </li>
-                    },
-                    _ => html! {},
-                }) }
-            </ul>
-        }
+        items(list, |e| match &e.body {
+            EntryBody::DiagnosticReport {
+                title,
+                conclusion,
+                performed_at,
+            } => html! {
+                <li class="item">
+                    <h3 class="item-title">{ title.clone() }</h3>
+                    <p class="doc-meta">{ format!("Performed on {}", date_label(local_date(*performed_at))) }</p>
+                    <h4 class="report-conclusion">{ "Conclusion" }</h4>
+                    { prose(conclusion) }
+                    <SourceLine provenance={e.provenance.clone()} />
+                </li>
+            },
+            _ => html! {},
+        })
     };
     section("reports", "Diagnostic reports", body)
 }
@@ -494,24 +506,27 @@ fn stays_section(entries: &[Entry]) -> Html {
     let body = if list.is_empty() {
         html! { <p class="not-recorded">{ "No past hospital stays recorded" }</p> }
     } else {
-        html! {
-            <ul class="items">
-                { for list.into_iter().map(|e| match &e.body {
-                    EntryBody::HospitalStay { hospital, ward, admitted_on, discharged_on, reason, .. } => html! {
-                        <li class="item">
-                            <h3 class="item-title">{ hospital.clone() }</h3>
-                            <p>{ stay_period_text(*admitted_on, *discharged_on) }</p>
-                            <p>{ format!("Reason: {}", reason.as_deref().unwrap_or(NOT_RECORDED)) }</p>
-                            if let Some(ward) = ward {
-                                <p>{ format!("Ward: {ward}") }</p>
-                            }
-                            <SourceLine provenance={e.provenance.clone()} />
-                        </li>
-                    },
-                    _ => html! {},
-                }) }
-            </ul>
-        }
+        items(list, |e| match &e.body {
+            EntryBody::HospitalStay {
+                hospital,
+                ward,
+                admitted_on,
+                discharged_on,
+                reason,
+                ..
+            } => html! {
+                <li class="item">
+                    <h3 class="item-title">{ hospital.clone() }</h3>
+                    <p>{ stay_period_text(*admitted_on, *discharged_on) }</p>
+                    <p>{ format!("Reason: {}", reason.as_deref().unwrap_or(NOT_RECORDED)) }</p>
+                    if let Some(ward) = ward {
+                        <p>{ format!("Ward: {ward}") }</p>
+                    }
+                    <SourceLine provenance={e.provenance.clone()} />
+                </li>
+            },
+            _ => html! {},
+        })
     };
     section("stays", "Hospital stays", body)
 }

@@ -14,7 +14,7 @@ pub fn SignInPage() -> Html {
     let app = use_app();
     let username = use_node_ref();
     let password = use_node_ref();
-    let missing = use_state(|| false);
+    let missing = use_state(bool::default);
     crate::hooks::use_focus_on_show("username");
 
     let onsubmit = {

@@ -1,18 +1,17 @@
 //! The tablet itself: enrolling it for the home (a manager, signed in on a tablet not
-//! yet enrolled), and its settings at `/tablet` (its name, and how long it waits with no
-//! use before it locks).
+//! yet enrolled), and what its settings page at `/tablet` (in [`super::tablets`]) accepts
+//! as the time it waits with no use before it locks.
 
 use std::rc::Rc;
 
 use bedside_client::vault::IDLE_MINUTES_RANGE;
-use bedside_domain::api::{Permission, SignInResponse};
+use bedside_domain::api::SignInResponse;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::components::fields::focus;
 use crate::hooks::use_title;
 use crate::pages::lock::{KeyField, staff_label};
-use crate::router::{Link, Route};
 use crate::state::use_app;
 
 /// The minutes typed into "Lock after (minutes)", when they are a whole number in
@@ -42,8 +41,8 @@ pub fn EnrolPage(props: &EnrolProps) -> Html {
     use_title("Enrol this tablet");
     let app = use_app();
     let name = use_node_ref();
-    let error = use_state(|| None::<String>);
-    let working = use_state(|| false);
+    let error = use_state(Option::<String>::default);
+    let working = use_state(bool::default);
 
     crate::hooks::use_focus_on_show("tablet-name");
 
@@ -107,97 +106,6 @@ pub fn EnrolPage(props: &EnrolProps) -> Html {
                     </button>
                 </p>
             </div>
-        </main>
-    }
-}
-
-/// "This tablet" (`/tablet`), for managers: its name, and how long it waits with no use
-/// before it locks.
-#[component]
-pub fn TabletPage() -> Html {
-    use_title("This tablet");
-    let app = use_app();
-    let name = use_state(|| None::<String>);
-    let minutes = use_node_ref();
-    let error = use_state(|| None::<String>);
-    let saved = use_state(|| None::<u32>);
-
-    {
-        let name = name.clone();
-        let app = app.clone();
-        use_effect_with((), move |_| {
-            wasm_bindgen_futures::spawn_local(async move {
-                name.set(app.tablet_name().await);
-            });
-        });
-    }
-
-    crate::hooks::use_focus_on_show("tablet-heading");
-    let allowed = app.role().is_some_and(|r| r.may(Permission::ManageDevices));
-    let back = html! {
-        <nav class="back-nav" aria-label="Back">
-            <Link to={Route::Home} classes="back-link">{ "‹ All residents" }</Link>
-        </nav>
-    };
-    if !allowed {
-        return html! {
-            <main id="main" class="page">
-                { back }
-                <h1 id="tablet-heading" tabindex="-1">{ "This tablet" }</h1>
-                <p>{ "Only a manager can change this tablet's settings." }</p>
-            </main>
-        };
-    }
-
-    let onsubmit = {
-        let app = app.clone();
-        let minutes = minutes.clone();
-        let (error, saved) = (error.clone(), saved.clone());
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            saved.set(None);
-            let Some(chosen) = parse_idle_minutes(&value(&minutes)) else {
-                error.set(Some(
-                    "Enter a whole number of minutes from 1 to 60.".to_owned(),
-                ));
-                focus("idle-minutes");
-                return;
-            };
-            error.set(None);
-            let app = app.clone();
-            let (error, saved) = (error.clone(), saved.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                match app.set_idle_minutes(chosen).await {
-                    Ok(()) => saved.set(Some(chosen)),
-                    Err(why) => error.set(Some(why)),
-                }
-            });
-        })
-    };
-
-    html! {
-        <main id="main" class="page page-tablet">
-            { back }
-            <h1 id="tablet-heading" tabindex="-1">{ "This tablet" }</h1>
-            <p data-testid="tablet-name">
-                { "Name: " }
-                <strong>{ name.as_deref().unwrap_or("not known") }</strong>
-            </p>
-            <form class="tablet-form" {onsubmit} novalidate=true>
-                <KeyField id="idle-minutes" label="Lock after (minutes)" kind="number"
-                    input={minutes}
-                    hint={AttrValue::Static("With no touch or typing for this long, Bedside \
-                                             locks and asks for a PIN. From 1 to 60.")}
-                    value={AttrValue::from(app.idle_minutes.to_string())}
-                    error={error.as_ref().map(|e| AttrValue::from(e.clone()))} />
-                <button type="submit" class="button button-primary">{ "Save" }</button>
-                if let Some(m) = *saved {
-                    <p class="saved" role="status">
-                        { format!("Saved: Bedside locks after {m} minute{} with no use.",
-                                  if m == 1 { "" } else { "s" }) }
-                    </p>
-                }
-            </form>
         </main>
     }
 }
@@ -325,6 +233,40 @@ mod component_tests {
             ["Saved: Bedside locks after 7 minutes with no use."]
         );
         assert_eq!(db.idle_minutes().await.expect("read"), 7);
+    }
+
+    #[test]
+    async fn this_tablet_and_the_tablets_page_each_start_afresh() {
+        let (name, db) = store("tablet-afresh", "oak.manager", Role::Manager, vec![]).await;
+        let root = render::<AppAt>(AppAtProps {
+            store: name,
+            path: "/tablet".into(),
+            unlocked: handle(&db),
+            idle_after_ms: None,
+        })
+        .await;
+        wait_until("the tablet page", || count(&root, "#idle-minutes") == 1).await;
+        type_into(&root, "#idle-minutes", "6").await;
+        click(&root, ".tablet-form button[type=submit]").await;
+        wait_until("saved", || count(&root, ".saved") == 1).await;
+
+        // One component shows both pages; each route mounts its own.
+        click(&root, "header a[href='/devices']").await;
+        wait_until("the tablets page", || {
+            texts(&root, "main h1") == ["Tablets"]
+        })
+        .await;
+        click(&root, "header a[href='/tablet']").await;
+        wait_until("the tablet page again", || {
+            count(&root, "#idle-minutes") == 1
+        })
+        .await;
+        assert_eq!(texts(&root, "main h1"), ["This tablet"]);
+        assert_eq!(
+            count(&root, ".saved"),
+            0,
+            "what was saved before is not said again"
+        );
     }
 
     #[test]

@@ -1,21 +1,32 @@
-//! The home's tablets, for managers and administrators: each with when and by whom it was
-//! enrolled, its last contact with the server, and whether it is revoked; a live one can
-//! be revoked, after a confirmation. (Enrolling this tablet is part of signing in.)
+//! The tablets, for managers: this tablet's settings at `/tablet` (its name, and how long
+//! it waits with no use before it locks), and at `/devices` (managers and administrators)
+//! the home's tablets, each with when and by whom it was enrolled, its last contact with
+//! the server, and whether it is revoked; a live one can be revoked, after a
+//! confirmation. (Enrolling this tablet is part of signing in.)
 //!
-//! The list lives on the server only, so this page needs the network.
+//! Both are one component with one reducer, so the wasm holds one copy of a component's
+//! and a reducer's generic code rather than two; the app gives each route its own key, so
+//! going from one to the other starts afresh. The list of tablets lives on the server
+//! only, so `/devices` needs the network.
 
 use std::rc::Rc;
 
+use bedside_domain::api::Permission;
 use chrono::{DateTime, Utc};
 use gloo_timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
+use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::components::fields::focus;
 use crate::components::notes::when_text;
 use crate::hooks::use_title;
 use crate::pages::access_log::needs_connection;
+use crate::pages::lock::KeyField;
+use crate::pages::tablet::parse_idle_minutes;
 use crate::present::ago_text;
+use crate::router::{Link, Route};
 use crate::services::manage::{self, Failure, Tablet};
 use crate::state::{Db, use_app};
 
@@ -23,9 +34,11 @@ const WHAT: &str = "the home's tablets";
 /// Shown instead of the list while the tablet is offline.
 pub const NEEDS_CONNECTION: &str = "The list of tablets needs a connection";
 
-/// What the page holds: the list (`None` while it is first read), the tablet whose
-/// revocation waits for staff to confirm it, and what came of the last revocation (words
-/// for a status, or for an alert) and whether one is under way.
+/// What the page holds. At `/devices`: the list (`None` while it is first read), the
+/// tablet whose revocation waits for staff to confirm it, and what came of the last
+/// revocation (words for a status, or for an alert) and whether one is under way. At
+/// `/tablet`: this tablet's name (once read), and what came of the last "Save" (the
+/// minutes saved, or the field's error).
 #[derive(Debug, Clone, PartialEq, Default)]
 struct TabletsState {
     list: Option<Result<Rc<Vec<Tablet>>, Failure>>,
@@ -33,6 +46,9 @@ struct TabletsState {
     revoking: bool,
     status: String,
     alert: Option<String>,
+    name: Option<String>,
+    saved: Option<u32>,
+    error: Option<String>,
 }
 
 enum TabletsAction {
@@ -42,6 +58,11 @@ enum TabletsAction {
     Revoking(String),
     /// The words for the status, or the failure.
     Revoked(Result<String, Failure>),
+    /// This tablet's name, read from the store.
+    Named(Option<String>),
+    /// What "Save" came to: the minutes saved, or the field's error (both `None` while
+    /// it saves).
+    Saved(Option<u32>, Option<String>),
 }
 
 impl Reducible for TabletsState {
@@ -70,6 +91,8 @@ impl Reducible for TabletsState {
                     Err(Failure::Said(words)) => (String::new(), Some(words)),
                 };
             }
+            TabletsAction::Named(name) => s.name = name,
+            TabletsAction::Saved(saved, error) => (s.saved, s.error) = (saved, error),
         }
         Rc::new(s)
     }
@@ -104,20 +127,46 @@ async fn read(db: Db, dispatch: UseReducerDispatcher<TabletsState>, revoke: Opti
     ));
 }
 
+#[derive(Properties, PartialEq)]
+pub struct TabletsProps {
+    /// `/tablet` (this tablet's settings) rather than `/devices` (the home's tablets).
+    #[prop_or_default]
+    pub this_tablet: bool,
+}
+
+/// "This tablet" (`/tablet`) or "Tablets" (`/devices`), as `this_tablet` says.
 #[component]
-pub fn TabletsPage() -> Html {
-    use_title("Tablets");
+pub fn TabletsPage(props: &TabletsProps) -> Html {
+    let this_tablet = props.this_tablet;
+    use_title(if this_tablet {
+        "This tablet"
+    } else {
+        "Tablets"
+    });
     let app = use_app();
     let state = use_reducer(TabletsState::default);
+    let minutes = use_node_ref();
 
     {
         let dispatch = state.dispatcher();
-        let db = app.db.clone();
-        use_effect_with(app.online, move |&online| {
-            if let (true, Some(db)) = (online, db) {
+        let app = app.clone();
+        // `/tablet` reads its name once; `/devices` reads the list whenever the tablet
+        // comes online.
+        use_effect_with(!this_tablet && app.online, move |&online| {
+            if this_tablet {
+                spawn_local(async move {
+                    dispatch.dispatch(TabletsAction::Named(app.tablet_name().await));
+                });
+            } else if let (true, Some(db)) = (online, app.db.clone()) {
                 spawn_local(read(db, dispatch, None));
             }
         });
+    }
+    // "" names no element: `/devices` moves no focus.
+    crate::hooks::use_focus_on_show(if this_tablet { "tablet-heading" } else { "" });
+
+    if this_tablet {
+        return this_tablet_page(&app, &state, minutes);
     }
 
     let on_revoke = {
@@ -164,6 +213,85 @@ pub fn TabletsPage() -> Html {
                     ),
                 } }
             }
+        </main>
+    }
+}
+
+/// "This tablet" (`/tablet`), for managers: its name, and how long it waits with no use
+/// before it locks.
+fn this_tablet_page(
+    app: &crate::state::AppHandle,
+    state: &UseReducerHandle<TabletsState>,
+    minutes: NodeRef,
+) -> Html {
+    let back = html! {
+        <nav class="back-nav" aria-label="Back">
+            <Link to={Route::Home} classes="back-link">{ "‹ All residents" }</Link>
+        </nav>
+    };
+    if !app.role().is_some_and(|r| r.may(Permission::ManageDevices)) {
+        return html! {
+            <main id="main" class="page">
+                { back }
+                <h1 id="tablet-heading" tabindex="-1">{ "This tablet" }</h1>
+                <p>{ "Only a manager can change this tablet's settings." }</p>
+            </main>
+        };
+    }
+
+    let onsubmit = {
+        let app = app.clone();
+        let minutes = minutes.clone();
+        let dispatch = state.dispatcher();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let typed = minutes
+                .cast::<HtmlInputElement>()
+                .map(|i| i.value())
+                .unwrap_or_default();
+            let Some(chosen) = parse_idle_minutes(&typed) else {
+                dispatch.dispatch(TabletsAction::Saved(
+                    None,
+                    Some("Enter a whole number of minutes from 1 to 60.".to_owned()),
+                ));
+                focus("idle-minutes");
+                return;
+            };
+            dispatch.dispatch(TabletsAction::Saved(None, None));
+            let app = app.clone();
+            let dispatch = dispatch.clone();
+            spawn_local(async move {
+                dispatch.dispatch(match app.set_idle_minutes(chosen).await {
+                    Ok(()) => TabletsAction::Saved(Some(chosen), None),
+                    Err(why) => TabletsAction::Saved(None, Some(why)),
+                });
+            });
+        })
+    };
+
+    html! {
+        <main id="main" class="page page-tablet">
+            { back }
+            <h1 id="tablet-heading" tabindex="-1">{ "This tablet" }</h1>
+            <p data-testid="tablet-name">
+                { "Name: " }
+                <strong>{ state.name.as_deref().unwrap_or("not known") }</strong>
+            </p>
+            <form class="tablet-form" {onsubmit} novalidate=true>
+                <KeyField id="idle-minutes" label="Lock after (minutes)" kind="number"
+                    input={minutes}
+                    hint={AttrValue::Static("With no touch or typing for this long, Bedside \
+                                             locks and asks for a PIN. From 1 to 60.")}
+                    value={AttrValue::from(app.idle_minutes.to_string())}
+                    error={state.error.as_ref().map(|e| AttrValue::from(e.clone()))} />
+                <button type="submit" class="button button-primary">{ "Save" }</button>
+                if let Some(m) = state.saved {
+                    <p class="saved" role="status">
+                        { format!("Saved: Bedside locks after {m} minute{} with no use.",
+                                  if m == 1 { "" } else { "s" }) }
+                    </p>
+                }
+            </form>
         </main>
     }
 }

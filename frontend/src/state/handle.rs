@@ -156,24 +156,14 @@ impl AppHandle {
                     dispatch.dispatch(Action::ConfirmSignOut(items + views));
                 }
                 Ok(SignOutOutcome::SignedOut { .. }) => {
-                    tell_worker(WorkerMessage::Forget);
-                    let closed = closed(&db).await;
-                    dispatch.dispatch(Action::Closed {
-                        closed,
-                        problem: None,
-                    });
+                    close(&db, &dispatch, WorkerMessage::Forget, None).await
                 }
                 Err(e) => {
-                    db.lock();
-                    tell_worker(WorkerMessage::Lock);
-                    let closed = closed(&db).await;
-                    dispatch.dispatch(Action::Closed {
-                        closed,
-                        problem: Some(format!(
-                            "Signing out did not finish ({e}). The tablet is locked. Tell \
-                             the manager if this happens again."
-                        )),
-                    });
+                    let problem = format!(
+                        "Signing out did not finish ({e}). The tablet is locked. Tell the \
+                         manager if this happens again."
+                    );
+                    close(&db, &dispatch, WorkerMessage::Lock, Some(problem)).await;
                 }
             }
         });
@@ -193,11 +183,7 @@ impl AppHandle {
         db.lock();
         tell_worker(WorkerMessage::Lock);
         self.state.dispatch(Action::Locking);
-        let dispatch = self.state.dispatcher();
-        spawn_local(async move {
-            let closed = closed(&db).await;
-            dispatch.dispatch(Action::PinHolders(closed.holders));
-        });
+        spawn_local(show_pin_holders(db, self.state.dispatcher()));
     }
 
     /// Unlocks with a member of staff's PIN and opens the records again, read afresh
@@ -213,8 +199,7 @@ impl AppHandle {
                 return Err(UnlockFailure::WrongPin { tries_left });
             }
             Err(UnlockError::LockedOut) => {
-                let closed = closed(&db).await;
-                self.state.dispatch(Action::PinHolders(closed.holders));
+                show_pin_holders(db, self.state.dispatcher()).await;
                 return Err(UnlockFailure::LockedOut);
             }
             Err(e) => return Err(UnlockFailure::Other(e.to_string())),
@@ -749,64 +734,61 @@ async fn download(db: LocalDb, dispatch: Dispatch, syncer: Syncer, staff: StaffI
     let usable = |local: &LocalHome| {
         local.as_of.is_some() && local.home.as_ref().map(|h| h.id) == Some(staff.home.id)
     };
-    let notice = match (&synced, &local) {
-        (Ok(_), Ok(local)) if usable(local) => None,
-        (Err(e), Ok(local)) if usable(local) && !e.is_unauthenticated() => {
-            (!e.is_transient()).then(|| Notice::RefreshFailed(e.to_string()))
-        }
-        (Ok(_), Ok(_)) => {
-            return download_failed(
-                &db,
-                &dispatch,
-                &syncer,
-                "The records were stored but could not be read back.".to_owned(),
-            )
-            .await;
-        }
-        (Err(e), _) => return download_failed(&db, &dispatch, &syncer, download_failure(e)).await,
-        (_, Err(e)) => {
-            return download_failed(
-                &db,
-                &dispatch,
-                &syncer,
-                format!("The records were stored but could not be read back ({e})."),
-            )
-            .await;
-        }
+    // Every way the records fail to open ends below, in one place.
+    let why = 'failed: {
+        let notice = match (&synced, &local) {
+            (Ok(_), Ok(local)) if usable(local) => None,
+            (Err(e), Ok(local)) if usable(local) && !e.is_unauthenticated() => {
+                (!e.is_transient()).then(|| Notice::RefreshFailed(e.to_string()))
+            }
+            (Ok(_), Ok(_)) => {
+                break 'failed "The records were stored but could not be read back.".to_owned();
+            }
+            (Err(e), _) => break 'failed download_failure(e),
+            (_, Err(e)) => {
+                break 'failed format!("The records were stored but could not be read back ({e}).");
+            }
+        };
+        let Ok(local) = local else { return };
+        let outbox = db.outbox().await.unwrap_or_default();
+        // The download may have refreshed the tokens: the state holds the current ones.
+        let Ok(Some(session)) = db.session().await else {
+            break 'failed "This tablet could not read back your sign-in.".to_owned();
+        };
+        dispatch.dispatch(Action::SignedIn {
+            session,
+            local,
+            outbox,
+            notice,
+        });
+        return;
     };
-    let Ok(local) = local else { return };
-    let outbox = db.outbox().await.unwrap_or_default();
-    // The download may have refreshed the tokens: the state holds the current ones.
-    let Ok(Some(session)) = db.session().await else {
-        return download_failed(
-            &db,
-            &dispatch,
-            &syncer,
-            "This tablet could not read back your sign-in.".to_owned(),
-        )
-        .await;
-    };
-    dispatch.dispatch(Action::SignedIn {
-        session,
-        local,
-        outbox,
-        notice,
-    });
-}
-
-/// The records did not come down and the tablet holds no copy to show: it locks again,
-/// and the sign-in screen says why (a PIN, if one was set, stays for next time).
-async fn download_failed(db: &LocalDb, dispatch: &Dispatch, syncer: &Syncer, why: String) {
+    // The records did not come down and the tablet holds no copy to show: it locks
+    // again, and the sign-in screen says why (a PIN, if one was set, stays for next
+    // time).
     syncer.stop();
-    db.lock();
-    tell_worker(WorkerMessage::Lock);
-    let closed = closed(db).await;
-    dispatch.dispatch(Action::Closed {
-        closed,
-        problem: None,
-    });
+    close(&db, &dispatch, WorkerMessage::Lock, None).await;
     dispatch.dispatch(Action::UsePassword);
     dispatch.dispatch(Action::SignInFailed(why));
+}
+
+/// Closes the records: told [`WorkerMessage::Lock`], the store locks and the worker
+/// forgets the data key; told [`WorkerMessage::Forget`] (the store was signed out of and
+/// holds no key), the worker forgets everything. Then the lock, sign-in or enrolment
+/// screen shows, as the vault calls for, with `problem` as a notice.
+async fn close(db: &LocalDb, dispatch: &Dispatch, message: WorkerMessage, problem: Option<String>) {
+    if matches!(message, WorkerMessage::Lock) {
+        db.lock();
+    }
+    tell_worker(message);
+    let closed = closed(db).await;
+    dispatch.dispatch(Action::Closed { closed, problem });
+}
+
+/// Reads again who holds a PIN, for the lock screen.
+async fn show_pin_holders(db: LocalDb, dispatch: Dispatch) {
+    let closed = closed(&db).await;
+    dispatch.dispatch(Action::PinHolders(closed.holders));
 }
 
 fn download_failure(e: &bedside_client::SyncError) -> String {
