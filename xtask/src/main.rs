@@ -290,6 +290,7 @@ fn test() -> Result {
         )
     })?;
     step("build the app", &mut || dist::build(&root))?;
+    step("the app's wasm budget", &mut || dist::check_budget(&root))?;
     step("end-to-end tests (headless Chromium)", &mut || {
         exec(cargo().args(["build", "-p", "bedside-backend", "--bin", "bedside"]))?;
         exec(
