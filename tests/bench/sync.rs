@@ -729,7 +729,7 @@ fn browser_rows(t: &mut Table, b: &Value) {
         "first sync, Chromium into IndexedDB",
         format!("{:.2} s", wall_ms / 1000.0),
         format!(
-            "\"Sign in\" clicked until the header shows \"as of\"; {} entries/s; {} \
+            "\"Save PIN\" (enrolling the tablet) clicked until the header shows \"as of\"; {} entries/s; {} \
              requests; {} on the wire ({}), {} decoded; {} entries, {} residents in \
              IndexedDB; runs {runs} s",
             thousands((entries as f64 / (wall_ms / 1000.0).max(1e-9)) as u64),
