@@ -49,7 +49,7 @@
 //! ([`DbError::Locked`]).
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use bedside_domain::api::{HomeInfo, HomeRecords, LoginResponse, SignInResponse};
@@ -601,15 +601,21 @@ async fn open_rows<T>(
     rows: Vec<JsValue>,
     read: fn(JsValue) -> Result<T, serde_wasm_bindgen::Error>,
 ) -> DbResult<Vec<T>> {
-    let pairs = rows
-        .into_iter()
-        .map(|row| Ok((row_aad(store, &row)?, row)))
-        .collect::<DbResult<Vec<_>>>()?;
-    crypto::open_values(key, &pairs)
+    open_values(key, store, rows)
         .await?
         .into_iter()
         .map(|v| read(v).map_err(|_| DbError::Data))
         .collect()
+}
+
+/// The non-generic part of [`open_rows`] (one copy of its future, not one per type
+/// read): the opened values.
+async fn open_values(key: &DataKey, store: &str, rows: Vec<JsValue>) -> DbResult<Vec<JsValue>> {
+    let pairs = rows
+        .into_iter()
+        .map(|row| Ok((row_aad(store, &row)?, row)))
+        .collect::<DbResult<Vec<_>>>()?;
+    Ok(crypto::open_values(key, &pairs).await?)
 }
 
 /// Every row a query gives, as JavaScript values.
@@ -772,10 +778,7 @@ impl LocalDb {
     ) -> DbResult<()> {
         let key = self.key()?;
         let raw = raw.filter(|raw| raw.matches(records));
-        let mut by_person: HashMap<PersonId, Vec<Entry>> = HashMap::new();
-        for e in &records.entries {
-            by_person.entry(e.person_id).or_default().push(e.clone());
-        }
+        let by_person = by_person(records.entries.clone());
         let mut plain = Vec::with_capacity(records.entries.len() + records.residents.len());
         match raw {
             Some(raw) => {
@@ -790,8 +793,7 @@ impl LocalDb {
             }
         }
         for (i, r) in records.residents.iter().enumerate() {
-            let entries = by_person.get(&r.id).map(Vec::as_slice).unwrap_or_default();
-            let banner = banner(r, entries);
+            let banner = banner(r, entries_of(&by_person, r.id));
             plain.push(match raw {
                 Some(raw) => Plain::resident_raw(
                     &r.id.to_string(),
@@ -869,7 +871,7 @@ impl LocalDb {
         const KINDS: [&str; 3] = ["care_note", "observation_set", "correction"];
         let key = self.key()?;
         let rows = self.raw_rows(stores::ENTRIES, None).await?;
-        let values = open_rows(&key, stores::ENTRIES, rows, Ok).await?;
+        let values = open_values(&key, stores::ENTRIES, rows).await?;
         let since_ms = since.timestamp_millis() as f64;
         let field = |v: &JsValue, name: &str| Reflect::get(v, &JsValue::from_str(name)).ok();
         let mut out = Vec::new();
@@ -1179,8 +1181,13 @@ impl LocalDb {
 
     /// One value of the `meta` store (see [`meta_keys`]).
     pub async fn meta_value<T: MetaValue>(&self, key: &str) -> DbResult<Option<T>> {
+        read_meta(self.meta_js(key).await?)
+    }
+
+    /// The non-generic part of [`Self::meta_value`]: the stored value, if any.
+    async fn meta_js(&self, key: &str) -> DbResult<Option<JsValue>> {
         let tx = self.db.transaction(stores::META).build()?;
-        get_meta(&tx, key).await
+        get_meta_js(&tx, key).await
     }
 
     /// Stores a page of changes and its cursor in one transaction: the writes
@@ -1223,38 +1230,39 @@ impl LocalDb {
                 persons.push(p);
             }
         }
-        let mut state: HashMap<PersonId, (Option<Resident>, HashMap<EntryId, Entry>)> =
-            HashMap::new();
+        // Lists beside `persons` rather than maps: a page touches few residents, each
+        // with a few hundred entries at most, and maps of these types would be more
+        // copies of the hash table code in the wasm.
+        let mut state: Vec<(Option<Resident>, Vec<Entry>)> = Vec::with_capacity(persons.len());
         for p in &persons {
             let resident = self.resident(*p).await?.map(|s| s.resident);
-            let entries = self
-                .entries_for(*p)
-                .await?
-                .into_iter()
-                .map(|e| (e.id, e))
-                .collect();
-            state.insert(*p, (resident, entries));
+            state.push((resident, self.entries_for(*p).await?));
         }
+        let slot_of = |p: &PersonId| persons.iter().position(|q| q == p);
         let mut plain = Vec::new();
         // Per op, the index of its sealed row (entries only).
         let mut entry_rows: Vec<Option<usize>> = Vec::with_capacity(ops.len());
         for op in &ops {
             match op {
                 LocalOp::PutResident(r) => {
-                    if let Some(slot) = state.get_mut(&r.id) {
-                        slot.0 = Some(r.clone());
+                    if let Some(i) = slot_of(&r.id) {
+                        state[i].0 = Some(r.clone());
                     }
                     entry_rows.push(None);
                 }
                 LocalOp::RemoveResident(p) => {
-                    if let Some(slot) = state.get_mut(p) {
-                        *slot = (None, HashMap::new());
+                    if let Some(i) = slot_of(p) {
+                        state[i] = (None, Vec::new());
                     }
                     entry_rows.push(None);
                 }
                 LocalOp::PutEntry(e) => {
-                    if let Some(slot) = state.get_mut(&e.person_id) {
-                        slot.1.insert(e.id, e.clone());
+                    if let Some(i) = slot_of(&e.person_id) {
+                        let entries = &mut state[i].1;
+                        match entries.iter_mut().find(|held| held.id == e.id) {
+                            Some(held) => *held = e.clone(),
+                            None => entries.push(e.clone()),
+                        }
                     }
                     entry_rows.push(Some(plain.len()));
                     plain.push(Plain::entry(e)?);
@@ -1262,11 +1270,10 @@ impl LocalDb {
             }
         }
         let first_resident = plain.len();
-        for p in &persons {
+        for (resident, entries) in &state {
             // Entries of someone not on the tablet have no banner to update.
-            if let Some((Some(resident), entries)) = state.get(p) {
-                let list: Vec<Entry> = entries.values().cloned().collect();
-                plain.push(Plain::resident(&stored(resident, &list))?);
+            if let Some(resident) = resident {
+                plain.push(Plain::resident(&stored(resident, entries))?);
             }
         }
         let rows = seal(key, plain).await?;
@@ -1372,7 +1379,9 @@ impl LocalDb {
         // one from no entries (which says "not recorded", never "none").
         let mut held_entries = 0;
         if progress.is_none() {
-            let banners: HashMap<PersonId, Banner> = self
+            // A list, not a map: a home has a few hundred residents at most, and a map
+            // of this type would be one more copy of the hash table code in the wasm.
+            let banners: Vec<(PersonId, Banner)> = self
                 .residents()
                 .await?
                 .into_iter()
@@ -1380,8 +1389,9 @@ impl LocalDb {
                 .collect();
             for r in &page.residents {
                 let banner = banners
-                    .get(&r.id)
-                    .cloned()
+                    .iter()
+                    .find(|(p, _)| *p == r.id)
+                    .map(|(_, b)| b.clone())
                     .unwrap_or_else(|| banner(r, &[]));
                 plain.push(Plain::resident(&StoredResident {
                     resident: r.clone(),
@@ -1456,21 +1466,15 @@ impl LocalDb {
         let rows: Vec<JsValue> = match &keep {
             Some(keep) => rows
                 .into_iter()
-                .filter(|r| text_field(r, fields::ID).is_some_and(|id| keep.contains(&id)))
+                .filter(|r| text_field(r, fields::ID).is_some_and(|id| keeps(keep, &id)))
                 .collect(),
             None => rows,
         };
         let entries = open_rows(key, stores::ENTRIES, rows, read::entry).await?;
-        let mut by_person: HashMap<PersonId, Vec<Entry>> = HashMap::new();
-        for e in entries {
-            by_person.entry(e.person_id).or_default().push(e);
-        }
+        let by_person = by_person(entries);
         let mut plain = Vec::new();
         for r in self.residents().await? {
-            let list = by_person
-                .get(&r.resident.id)
-                .map(Vec::as_slice)
-                .unwrap_or_default();
+            let list = entries_of(&by_person, r.resident.id);
             plain.push(Plain::resident(&stored(&r.resident, list))?);
         }
         let rows = seal(key, plain).await?;
@@ -1484,7 +1488,7 @@ impl LocalDb {
             let entries = tx.tx.object_store(stores::ENTRIES)?;
             for key in entries.get_all_keys::<String>().primitive()?.await? {
                 let key = key?;
-                if !keep.contains(&key) {
+                if !keeps(&keep, &key) {
                     drop(entries.delete(key).primitive()?);
                 }
             }
@@ -1749,9 +1753,9 @@ pub(crate) struct Guard {
 
 /// The entries a finished snapshot keeps: those its pages held, and the provisional ones
 /// of outbox items (a mutation's id is its provisional entry's).
-async fn snapshot_keeps(tx: &Transaction<'_>) -> DbResult<HashSet<String>> {
+async fn snapshot_keeps(tx: &Transaction<'_>) -> DbResult<Vec<String>> {
     let meta = tx.object_store(stores::META)?;
-    let mut keep: HashSet<String> = HashSet::new();
+    let mut keep: Vec<String> = Vec::new();
     let pages = meta
         .get_all::<JsValue>()
         .with_query::<String, _>(prefix_range(meta_keys::SNAPSHOT_IDS_PREFIX))
@@ -1762,9 +1766,45 @@ async fn snapshot_keeps(tx: &Transaction<'_>) -> DbResult<HashSet<String>> {
     }
     let outbox = tx.object_store(stores::OUTBOX)?;
     for key in outbox.get_all_keys::<String>().primitive()?.await? {
-        keep.insert(key?);
+        keep.push(key?);
     }
-    Ok(keep)
+    Ok(sorted_ids(keep))
+}
+
+/// `ids` sorted and without repeats, for [`keeps`]: a sorted list rather than a set
+/// keeps one more copy of the hash table code out of the wasm.
+fn sorted_ids(mut ids: Vec<String>) -> Vec<String> {
+    bedside_domain::order::sort_by(&mut ids, |a, b| a.cmp(b));
+    ids.dedup();
+    ids
+}
+
+/// Whether `id` is among `keep`, sorted by [`sorted_ids`].
+fn keeps(keep: &[String], id: &str) -> bool {
+    keep.binary_search_by(|k| k.as_str().cmp(id)).is_ok()
+}
+
+/// Entries grouped by resident, each group in the order given. A list searched
+/// linearly rather than a map: a home has a few hundred residents at most, and a map of
+/// this type would be one more copy of the hash table code in the wasm.
+fn by_person(entries: Vec<Entry>) -> Vec<(PersonId, Vec<Entry>)> {
+    let mut groups: Vec<(PersonId, Vec<Entry>)> = Vec::new();
+    for e in entries {
+        match groups.iter_mut().find(|(p, _)| *p == e.person_id) {
+            Some((_, list)) => list.push(e),
+            None => groups.push((e.person_id, vec![e])),
+        }
+    }
+    groups
+}
+
+/// One resident's entries from [`by_person`]'s groups (none when they have no group).
+fn entries_of(groups: &[(PersonId, Vec<Entry>)], person: PersonId) -> &[Entry] {
+    groups
+        .iter()
+        .find(|(p, _)| *p == person)
+        .map(|(_, list)| list.as_slice())
+        .unwrap_or_default()
 }
 
 /// Every key that starts with `prefix` (which ends with '/': '0' is the next character).
@@ -1775,11 +1815,20 @@ pub(crate) fn prefix_range(prefix: &str) -> KeyRange<String> {
 
 /// One value of the `meta` store inside a transaction.
 pub(crate) async fn get_meta<T: MetaValue>(tx: &Transaction<'_>, key: &str) -> DbResult<Option<T>> {
-    meta_in(&tx.object_store(stores::META)?, key).await
+    read_meta(get_meta_js(tx, key).await?)
+}
+
+/// The non-generic part of [`get_meta`]: the stored value, if any.
+async fn get_meta_js(tx: &Transaction<'_>, key: &str) -> DbResult<Option<JsValue>> {
+    meta_raw(&tx.object_store(stores::META)?, key).await
 }
 
 async fn meta_in<T: MetaValue>(store: &ObjectStore<'_>, key: &str) -> DbResult<Option<T>> {
-    let value = meta_raw(store, key).await?;
+    read_meta(meta_raw(store, key).await?)
+}
+
+/// The generic part of a `meta` read, kept out of the futures: the stored value read.
+fn read_meta<T: MetaValue>(value: Option<JsValue>) -> DbResult<Option<T>> {
     value
         .map(|v| T::read(v).map_err(|_| DbError::Data))
         .transpose()
@@ -1974,12 +2023,12 @@ impl WriteTx<'_> {
     /// The first page of a snapshot: residents the tablet holds who are not listed are
     /// removed with their entries, and the copy is marked as this home's.
     async fn begin_snapshot(&self, home: &HomeInfo, residents: &[Resident]) -> DbResult<()> {
-        let listed: HashSet<String> = residents.iter().map(|r| r.id.to_string()).collect();
+        let listed = sorted_ids(residents.iter().map(|r| r.id.to_string()).collect());
         let store = self.tx.object_store(stores::RESIDENTS)?;
         let held = store.get_all_keys::<String>().primitive()?.await?;
         for key in held {
             let key = key?;
-            if !listed.contains(&key) {
+            if !keeps(&listed, &key) {
                 self.remove_resident_key(key).await?;
             }
         }

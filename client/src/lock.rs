@@ -11,7 +11,6 @@
 //!   round, so they cannot deadlock.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 
 use js_sys::{Array, Function, Promise, Reflect};
@@ -28,8 +27,10 @@ pub const AUTH_LOCK: &str = "bedside-auth";
 
 thread_local! {
     /// Per lock name, a promise that settles when the last queued holder in this context
-    /// is done. (Per name: a sync that refreshes takes one lock inside the other.)
-    static TAILS: RefCell<HashMap<String, Promise>> = RefCell::new(HashMap::new());
+    /// is done. (Per name: a sync that refreshes takes one lock inside the other.) A
+    /// list, not a map: there are two names, and a map would be one more copy of the
+    /// hash table code in the wasm.
+    static TAILS: RefCell<Vec<(String, Promise)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Resolves its promise when dropped, so a cancelled holder never blocks the queue.
@@ -54,8 +55,7 @@ fn deferred() -> (Promise, Release) {
 /// Runs `work` once every earlier holder of `name`, in this context and in any other of
 /// this origin, has finished.
 pub async fn exclusive<F: Future>(name: &str, work: F) -> F::Output {
-    let (mine, release) = deferred();
-    let previous = TAILS.with(|tails| tails.borrow_mut().insert(name.to_owned(), mine));
+    let (previous, release) = queue(name);
     // The previous holder's promise only ever resolves.
     if let Some(previous) = previous {
         let _ = JsFuture::from(previous).await;
@@ -65,13 +65,54 @@ pub async fn exclusive<F: Future>(name: &str, work: F) -> F::Output {
     out
 }
 
+/// The non-generic part of [`exclusive`]: joins the queue of `name` in this context.
+/// Returns the promise of the holder before (if any) and what ends this turn.
+fn queue(name: &str) -> (Option<Promise>, Release) {
+    let (mine, release) = deferred();
+    let previous = TAILS.with(|tails| {
+        let mut tails = tails.borrow_mut();
+        match tails.iter_mut().find(|(n, _)| n == name) {
+            Some((_, tail)) => Some(std::mem::replace(tail, mine)),
+            None => {
+                tails.push((name.to_owned(), mine));
+                None
+            }
+        }
+    });
+    (previous, release)
+}
+
 /// `navigator.locks.request(name, callback)`, holding the lock until `work` is done. Runs
 /// `work` unlocked where the browser has no Web Locks (or refuses them, as in an opaque
 /// origin): the queue in this context still holds.
 async fn across_contexts<F: Future>(name: &str, work: F) -> F::Output {
-    let Some((locks, request)) = web_locks() else {
+    let Some(held) = request(name) else {
         return work.await;
     };
+    // `requested` settles only after we release, unless the request itself fails; then
+    // it rejects first and we go on without the lock.
+    let first = JsFuture::from(held.first).await;
+    let out = work.await;
+    drop(held.release);
+    if first.is_ok() {
+        // Wait for the browser to have released it, so the next holder starts cleanly.
+        let _ = JsFuture::from(held.requested).await;
+    }
+    out
+}
+
+/// A Web Lock asked for: `first` settles when it is granted (or the request fails),
+/// `requested` once it is released after `release` is dropped.
+struct Requested {
+    first: Promise,
+    requested: Promise,
+    release: Release,
+}
+
+/// The non-generic part of [`across_contexts`]: asks for the lock `name`; `None` where
+/// the browser has no Web Locks or refuses the request.
+fn request(name: &str) -> Option<Requested> {
+    let (locks, request) = web_locks()?;
     let (held_until, release) = deferred();
     let (granted, grant) = deferred();
     let callback = Closure::once_into_js(move |_lock: JsValue| -> Promise {
@@ -79,22 +120,16 @@ async fn across_contexts<F: Future>(name: &str, work: F) -> F::Output {
         // The lock is held until this promise settles.
         held_until
     });
-    let Ok(requested) = request.call2(&locks, &JsValue::from_str(name), &callback) else {
-        return work.await;
-    };
-    let Ok(requested) = requested.dyn_into::<Promise>() else {
-        return work.await;
-    };
-    // `requested` settles only after we release, unless the request itself fails; then
-    // it rejects first and we go on without the lock.
-    let first = JsFuture::from(Promise::race(&Array::of2(&granted, &requested))).await;
-    let out = work.await;
-    drop(release);
-    if first.is_ok() {
-        // Wait for the browser to have released it, so the next holder starts cleanly.
-        let _ = JsFuture::from(requested).await;
-    }
-    out
+    let requested = request
+        .call2(&locks, &JsValue::from_str(name), &callback)
+        .ok()?
+        .dyn_into::<Promise>()
+        .ok()?;
+    Some(Requested {
+        first: Promise::race(&Array::of2(&granted, &requested)),
+        requested,
+        release,
+    })
 }
 
 fn web_locks() -> Option<(JsValue, Function)> {

@@ -142,15 +142,29 @@ impl Obj {
 
     /// A field that must be there.
     fn at<T>(&self, name: &'static str, read: fn(JsValue) -> Result<T>) -> Result<T> {
-        read(field(&self.0, name).ok_or_else(|| missing(name))?)
+        read(self.required(name)?)
+    }
+
+    /// The non-generic part of [`Self::at`] (one copy, not one per type read): the
+    /// property, or the error that says it is missing.
+    #[inline(never)]
+    fn required(&self, name: &'static str) -> Result<JsValue> {
+        field(&self.0, name).ok_or_else(|| missing(name))
     }
 
     /// An `Option` field: absent, `undefined` or `null` is `None`.
     fn opt<T>(&self, name: &'static str, read: fn(JsValue) -> Result<T>) -> Result<Option<T>> {
-        match field(&self.0, name) {
-            Some(v) if !v.is_null() => read(v).map(Some),
-            _ => Ok(None),
+        match self.non_null(name) {
+            Some(v) => read(v).map(Some),
+            None => Ok(None),
         }
+    }
+
+    /// The non-generic part of [`Self::opt`]: the property unless absent, `undefined`
+    /// or `null`.
+    #[inline(never)]
+    fn non_null(&self, name: &'static str) -> Option<JsValue> {
+        field(&self.0, name).filter(|v| !v.is_null())
     }
 
     /// A field with a default (`#[serde(default)]`): the default when the property is
@@ -160,12 +174,22 @@ impl Obj {
         name: &'static str,
         read: fn(JsValue) -> Result<T>,
     ) -> Result<T> {
+        match self.present(name) {
+            Some(value) => read(value),
+            None => Ok(T::default()),
+        }
+    }
+
+    /// The non-generic part of [`Self::or_default`]: the property when the object has
+    /// it at all (even set to `undefined`).
+    #[inline(never)]
+    fn present(&self, name: &'static str) -> Option<JsValue> {
         let value = get(&self.0, name).unwrap_or(JsValue::UNDEFINED);
         if value.is_undefined() && !Reflect::has(&self.0, &JsValue::from_str(name)).unwrap_or(false)
         {
-            Ok(T::default())
+            None
         } else {
-            read(value)
+            Some(value)
         }
     }
 

@@ -271,13 +271,20 @@ impl<'a> Auth<'a> {
     {
         match first {
             Ok(value) => Ok(value),
-            Err(e) => match after_failure(Call::First, &e) {
-                AfterFailure::RefreshAndRetry => {
-                    let fresh = self.refresh(token).await?;
-                    Ok(call(fresh).await?)
-                }
-                _ => Err(e.into()),
-            },
+            Err(e) => {
+                let fresh = self.token_after(e, token).await?;
+                Ok(call(fresh).await?)
+            }
+        }
+    }
+
+    /// The non-generic part of [`Self::retry`] (one copy, not one per call): after a
+    /// call made with `token` failed with `e`, the refreshed token to make it again
+    /// with, or the error to stop with.
+    async fn token_after(&self, e: ApiFailure, token: &str) -> AuthResult<String> {
+        match after_failure(Call::First, &e) {
+            AfterFailure::RefreshAndRetry => self.refresh(token).await,
+            _ => Err(e.into()),
         }
     }
 }
