@@ -512,7 +512,7 @@ impl NoteCategory {
 }
 
 /// What an entry says. Tagged by `kind` on the wire.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub enum EntryBody {
@@ -661,6 +661,188 @@ pub enum EntryBody {
     /// A kind this version of the app does not know (sent by a newer server).
     #[serde(other)]
     Unknown,
+}
+
+// Written out rather than derived: a derived `clone` is `#[inline]`, so every crate that
+// clones a body (domain, client, frontend) compiled its own 2 KB copy into the app's wasm.
+// This one is compiled once, here. A field added to a variant fails to compile until it
+// is cloned below too.
+impl Clone for EntryBody {
+    fn clone(&self) -> Self {
+        match self {
+            Self::Allergy {
+                substance,
+                reaction,
+                severity,
+                clinical_status,
+            } => Self::Allergy {
+                substance: substance.clone(),
+                reaction: reaction.clone(),
+                severity: *severity,
+                clinical_status: *clinical_status,
+            },
+            Self::NoKnownAllergies {} => Self::NoKnownAllergies {},
+            Self::Condition {
+                name,
+                clinical_status,
+                onset,
+                note,
+            } => Self::Condition {
+                name: name.clone(),
+                clinical_status: *clinical_status,
+                onset: *onset,
+                note: note.clone(),
+            },
+            Self::MedicationOrder {
+                medicine,
+                dosage,
+                prescribed_on,
+                prescriber,
+                status,
+            } => Self::MedicationOrder {
+                medicine: medicine.clone(),
+                dosage: dosage.clone(),
+                prescribed_on: *prescribed_on,
+                prescriber: prescriber.clone(),
+                status: *status,
+            },
+            Self::MedicationSupply {
+                medicine,
+                dispensed_on,
+                quantity,
+                dispenser,
+            } => Self::MedicationSupply {
+                medicine: medicine.clone(),
+                dispensed_on: *dispensed_on,
+                quantity: quantity.clone(),
+                dispenser: dispenser.clone(),
+            },
+            Self::LabResult {
+                test,
+                value,
+                reference_range,
+                flag,
+                taken_at,
+                panel,
+            } => Self::LabResult {
+                test: test.clone(),
+                value: value.clone(),
+                reference_range: reference_range.clone(),
+                flag: *flag,
+                taken_at: *taken_at,
+                panel: panel.clone(),
+            },
+            Self::DiagnosticReport {
+                title,
+                conclusion,
+                performed_at,
+            } => Self::DiagnosticReport {
+                title: title.clone(),
+                conclusion: conclusion.clone(),
+                performed_at: *performed_at,
+            },
+            Self::Document {
+                doc_type,
+                title,
+                period_start,
+                period_end,
+                sections,
+                attachments,
+            } => Self::Document {
+                doc_type: *doc_type,
+                title: title.clone(),
+                period_start: *period_start,
+                period_end: *period_end,
+                sections: sections.clone(),
+                attachments: attachments.clone(),
+            },
+            Self::HospitalStay {
+                hospital,
+                ward,
+                admitted_on,
+                reason,
+                expected_discharge,
+                discharged_on,
+                status,
+            } => Self::HospitalStay {
+                hospital: hospital.clone(),
+                ward: ward.clone(),
+                admitted_on: *admitted_on,
+                reason: reason.clone(),
+                expected_discharge: *expected_discharge,
+                discharged_on: *discharged_on,
+                status: *status,
+            },
+            Self::AdvanceCarePlan {
+                form,
+                cpr,
+                recommendations,
+                agreed_on,
+                review_on,
+            } => Self::AdvanceCarePlan {
+                form: *form,
+                cpr: *cpr,
+                recommendations: recommendations.clone(),
+                agreed_on: *agreed_on,
+                review_on: *review_on,
+            },
+            Self::CarePlanSection {
+                area,
+                need,
+                goal,
+                support,
+                preferences,
+                review_on,
+            } => Self::CarePlanSection {
+                area: area.clone(),
+                need: need.clone(),
+                goal: goal.clone(),
+                support: support.clone(),
+                preferences: preferences.clone(),
+                review_on: *review_on,
+            },
+            Self::AboutMeSection { topic, text } => Self::AboutMeSection {
+                topic: *topic,
+                text: text.clone(),
+            },
+            Self::CareNote { category, text } => Self::CareNote {
+                category: *category,
+                text: text.clone(),
+            },
+            Self::ObservationSet {
+                observations,
+                scale,
+                score,
+                taken_at,
+            } => Self::ObservationSet {
+                observations: *observations,
+                scale: *scale,
+                score: *score,
+                taken_at: *taken_at,
+            },
+            Self::Correction {
+                target,
+                action,
+                reason,
+            } => Self::Correction {
+                target: *target,
+                action: *action,
+                reason: reason.clone(),
+            },
+            Self::SectionProposal {
+                target,
+                base_version,
+                body,
+                resolution,
+            } => Self::SectionProposal {
+                target: *target,
+                base_version: *base_version,
+                body: body.clone(),
+                resolution: resolution.clone(),
+            },
+            Self::Unknown => Self::Unknown,
+        }
+    }
 }
 
 impl EntryBody {

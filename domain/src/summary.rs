@@ -5,8 +5,6 @@
 //! live here: retracted entries never count, and "nothing recorded" is never turned
 //! into "none".
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -264,8 +262,9 @@ impl MedicationLine<'_> {
 /// Every medicine with an order, active ones first, then by name. Orders and supplies of
 /// the same medicine are joined by code (or by name when uncoded).
 pub fn medication_lines(entries: &[Entry]) -> Vec<MedicationLine<'_>> {
-    let mut orders: HashMap<String, &Entry> = HashMap::new();
-    let mut supplies: HashMap<String, Vec<Supply<'_>>> = HashMap::new();
+    // Lists searched by key, not hash maps: see `group`.
+    let mut orders: Vec<(String, &Entry)> = Vec::new();
+    let mut supplies: Vec<(String, Vec<Supply<'_>>)> = Vec::new();
     for e in current(entries) {
         match &e.body {
             EntryBody::MedicationOrder {
@@ -274,15 +273,20 @@ pub fn medication_lines(entries: &[Entry]) -> Vec<MedicationLine<'_>> {
                 ..
             } => {
                 let key = medicine.key();
-                let newer = match orders.get(&key).map(|o| &o.body) {
-                    Some(EntryBody::MedicationOrder {
-                        prescribed_on: other,
-                        ..
-                    }) => prescribed_on > other,
-                    _ => true,
-                };
-                if newer {
-                    orders.insert(key, e);
+                match orders.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, held)) => {
+                        let newer = match &held.body {
+                            EntryBody::MedicationOrder {
+                                prescribed_on: other,
+                                ..
+                            } => prescribed_on > other,
+                            _ => true,
+                        };
+                        if newer {
+                            *held = e;
+                        }
+                    }
+                    None => orders.push((key, e)),
                 }
             }
             EntryBody::MedicationSupply {
@@ -290,7 +294,7 @@ pub fn medication_lines(entries: &[Entry]) -> Vec<MedicationLine<'_>> {
                 dispensed_on,
                 quantity,
                 dispenser,
-            } => supplies.entry(medicine.key()).or_default().push(Supply {
+            } => group(&mut supplies, medicine.key()).push(Supply {
                 entry: e,
                 dispensed_on: *dispensed_on,
                 dispenser,
@@ -309,7 +313,11 @@ pub fn medication_lines(entries: &[Entry]) -> Vec<MedicationLine<'_>> {
                 status,
                 ..
             } => {
-                let mut s = supplies.remove(&key).unwrap_or_default();
+                let mut s = supplies
+                    .iter()
+                    .position(|(k, _)| *k == key)
+                    .map(|i| supplies.swap_remove(i).1)
+                    .unwrap_or_default();
                 order::sort_by_key(&mut s, |x| std::cmp::Reverse(x.dispensed_on));
                 Some(MedicationLine {
                     medicine,
@@ -404,15 +412,15 @@ pub fn lab_series<'a>(entries: &'a [Entry], test_key: &str) -> Vec<&'a Entry> {
 
 /// One line per test, the most recently taken first.
 pub fn recent_labs(entries: &[Entry]) -> Vec<LabLine<'_>> {
-    let mut by_test: HashMap<String, Vec<&Entry>> = HashMap::new();
+    let mut by_test: Vec<(String, Vec<&Entry>)> = Vec::new();
     for e in current(entries) {
         if let EntryBody::LabResult { test, .. } = &e.body {
-            by_test.entry(test.key()).or_default().push(e);
+            group(&mut by_test, test.key()).push(e);
         }
     }
     let mut lines: Vec<LabLine<'_>> = by_test
-        .into_values()
-        .filter_map(|mut list| {
+        .into_iter()
+        .filter_map(|(_, mut list)| {
             order::sort_by_key(&mut list, |e| std::cmp::Reverse(lab_taken_at(e)));
             Some(LabLine {
                 latest: list.first().copied()?,
@@ -427,6 +435,20 @@ pub fn recent_labs(entries: &[Entry]) -> Vec<LabLine<'_>> {
             .then_with(|| lab_name(a.latest).cmp(lab_name(b.latest)))
     });
     lines
+}
+
+/// The list kept under `key` in `groups`, added empty if there is none yet. A record
+/// holds tens of tests and medicines, so a search of the list is cheap, and it keeps a
+/// hash table's code out of the app's wasm.
+fn group<T>(groups: &mut Vec<(String, Vec<T>)>, key: String) -> &mut Vec<T> {
+    let at = match groups.iter().position(|(k, _)| *k == key) {
+        Some(at) => at,
+        None => {
+            groups.push((key, Vec::new()));
+            groups.len() - 1
+        }
+    };
+    &mut groups[at].1
 }
 
 fn lab_name(e: &Entry) -> &str {
