@@ -103,10 +103,10 @@ pub fn build(root: &Path) -> Result {
 /// downloads before it can show anything the first time.
 pub const APP_WASM_GZIP_BUDGET: u64 = 400 * 1024;
 
-/// While the app is over its budget, the most it may grow to: the size when it went
-/// over (411 KB, issue 5) and a little room for build noise. Lower it as the app shrinks,
-/// and remove it once the app is back under [`APP_WASM_GZIP_BUDGET`].
-pub const APP_WASM_GZIP_CEILING: u64 = 414 * 1024;
+/// While the app is over its budget, the most it may grow to: its size at the end of
+/// issue 5 (413,254 bytes, 404 KB) and a little room for build noise. Lower it as the app
+/// shrinks, and remove it once the app is back under [`APP_WASM_GZIP_BUDGET`].
+pub const APP_WASM_GZIP_CEILING: u64 = 406 * 1024;
 
 /// Fails when the built app's gzipped wasm is over [`APP_WASM_GZIP_CEILING`], and warns
 /// when it is over [`APP_WASM_GZIP_BUDGET`]. Part of `cargo xtask test`, so a change that
